@@ -1,0 +1,55 @@
+# deconv-checkerboard: `make lab` to read along, `make test` to check everything.
+# Every target creates .venv (via `make install`) when it is missing.
+#
+#   TORCH_SPEC   the torch requirement installed first (default torch==2.13.0, the CPU wheel this
+#                project is tested with). Use your own build with e.g. TORCH_SPEC='torch>=2.1',
+#                or TORCH_SPEC= (empty) to keep whatever torch pip resolves from pyproject.toml.
+#   PYTHON       interpreter used to create the virtual environment (3.10 or newer).
+#   VENV         where the virtual environment lives (default .venv).
+
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_SPEC ?= torch==2.13.0
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+
+.PHONY: install lab test unit lint notebooks bench clean help
+
+help:
+	@echo "make lab        open JupyterLab on notebooks/ (creates .venv when missing)"
+	@echo "make test       ruff + unit tests + every notebook under nbval"
+	@echo "make notebooks  re-execute the notebooks in place (commit the result)"
+	@echo "make bench      time each notebook and the widget update"
+	@echo "make install    create .venv and install nbhelpers (idempotent)"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	@if [ -n "$(TORCH_SPEC)" ]; then $(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"; fi
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+lab: install
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+lint: install
+	$(BIN)/ruff check nbhelpers tests
+
+unit: install
+	$(BIN)/python -m pytest tests -q
+
+test: install lint
+	$(BIN)/python -m pytest tests notebooks -q --nbval-lax --nbval-current-env --nbval-cell-timeout=120
+
+notebooks: install
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=300 $(NOTEBOOKS)
+
+bench: install
+	$(BIN)/python -m nbhelpers.bench $(NOTEBOOKS)
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,54 @@
+"""nbhelpers: compute, plot and explore checkerboard artifacts of (transposed) convolutions.
+
+The notebooks in ``notebooks/`` import from here. Compute functions take and return torch
+tensors on :func:`get_device`; plotting lives in :mod:`nbhelpers.plots` and interactive
+explorers in :mod:`nbhelpers.widgets`.
+"""
+
+from .metrics import (
+    aliasing_energy_fraction,
+    checkerboard_amplitude,
+    checkerboard_floor,
+    checkerboard_index,
+    periodic_part,
+    polyphase_means,
+    power_spectrum,
+    radial_profile,
+)
+from .overlap import (
+    coverage,
+    effective_kernel_size,
+    format_unevenness_table,
+    interior_coverage,
+    overlap_period,
+    unevenness,
+    unevenness_table,
+)
+from .runtime import environment_problems, environment_report, get_device, seed_everything
+from .signals import checkerboard, smooth_field
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "aliasing_energy_fraction",
+    "checkerboard",
+    "checkerboard_amplitude",
+    "checkerboard_floor",
+    "checkerboard_index",
+    "coverage",
+    "effective_kernel_size",
+    "environment_problems",
+    "environment_report",
+    "format_unevenness_table",
+    "get_device",
+    "interior_coverage",
+    "overlap_period",
+    "periodic_part",
+    "polyphase_means",
+    "power_spectrum",
+    "radial_profile",
+    "seed_everything",
+    "smooth_field",
+    "unevenness",
+    "unevenness_table",
+]
