@@ -137,3 +137,71 @@ def window_starts(kernel_size: int, stride: int, n_in: int) -> list[tuple[int, i
     s = check_int("stride", stride, 1)
     n = check_int("n_in", n_in, 1)
     return [(i * s, i * s + k) for i in range(n)]
+
+
+def random_deconvolution_output(
+    kernel_size: int,
+    stride: int,
+    seed: int = 0,
+    channels: int = 32,
+    size: int = 24,
+    content: float = 2.0,
+    weights: str = "positive",
+    batch: int = 8,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
+    """Output of one random-weight transposed convolution (no bias) on smooth random images.
+
+    The input is ``1 + content * smooth_field`` (mean 1, so there is "paint" to spread) with
+    ``channels`` channels; the layer maps them to one output channel. ``weights='positive'``
+    draws kernel entries uniformly from [0, 1) (paint is added, as in the coverage count);
+    ``weights='default'`` uses PyTorch's default (zero-mean) initialisation. Weights are drawn
+    on the CPU from ``seed``, so every device sees the same layer.
+
+    Returns:
+        (batch, 1, H', W') interior of the output (border of k - 1 removed on every side).
+    """
+    from .signals import smooth_field
+
+    k = check_int("kernel_size", kernel_size, 1)
+    s = check_int("stride", stride, 1)
+    channels = check_int("channels", channels, 1)
+    size = check_int("size", size, 2)
+    batch = check_int("batch", batch, 1)
+    if weights not in ("positive", "default"):
+        raise ValueError(f"weights must be 'positive' or 'default', got {weights!r}")
+    device = get_device() if device is None else torch.device(device)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        layer = torch.nn.ConvTranspose2d(channels, 1, k, stride=s, bias=False)
+        if weights == "positive":
+            torch.nn.init.uniform_(layer.weight, 0.0, 1.0)
+    layer = layer.to(device)
+    x = 1.0 + content * smooth_field((batch, channels, size, size), 2.0, seed=seed, device=device)
+    with torch.no_grad():
+        y = layer(x)
+    stop = (size - 1) * s + 1
+    return y[..., k - 1 : stop, k - 1 : stop]
+
+
+def random_deconvolution_index(
+    kernel_size: int,
+    stride: int,
+    seeds: Sequence[int] = range(5),
+    weights: str = "positive",
+    **kwargs: object,
+) -> torch.Tensor:
+    """Checkerboard index at period ``stride`` of :func:`random_deconvolution_output`, per seed.
+
+    Returns a float tensor of shape (len(seeds),) on the CPU (index averaged over the batch).
+    """
+    from .metrics import checkerboard_index
+
+    s = check_int("stride", stride, 2)
+    values = [
+        checkerboard_index(
+            random_deconvolution_output(kernel_size, s, seed=seed, weights=weights, **kwargs), s
+        ).item()
+        for seed in seeds
+    ]
+    return torch.tensor(values, dtype=torch.float64)

@@ -1,0 +1,30 @@
+"""Matplotlib figures for the notebooks.
+
+Every function here takes already-computed data (tensors or arrays) and returns a
+``matplotlib.figure.Figure``; none of them runs an experiment. One module per topic,
+re-exported here.
+"""
+
+from .overlap import (
+    plot_coverage_1d,
+    plot_coverage_2d,
+    plot_coverage_grid,
+    plot_index_vs_unevenness,
+    plot_unevenness_table,
+)
+from .spectra import plot_metric_two_ways, plot_spectrum
+from .style import FIGURE_DPI, new_figure, to_numpy, use_house_style
+
+__all__ = [
+    "FIGURE_DPI",
+    "new_figure",
+    "plot_coverage_1d",
+    "plot_coverage_2d",
+    "plot_coverage_grid",
+    "plot_index_vs_unevenness",
+    "plot_metric_two_ways",
+    "plot_spectrum",
+    "plot_unevenness_table",
+    "to_numpy",
+    "use_house_style",
+]

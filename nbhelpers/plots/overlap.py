@@ -1,0 +1,184 @@
+"""Figures of coverage maps and unevenness (notebook 01)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+
+from .style import COLORS, SEQUENTIAL_CMAP, new_figure, to_numpy
+
+
+def draw_windows(ax: Axes, windows: Sequence[tuple[int, int]], length: int) -> None:
+    """Draw each input's painted window as a translucent bar: overlaps look darker."""
+    for start, stop in windows:
+        ax.axvspan(start - 0.5, stop - 0.5, ymin=0.15, ymax=0.85, color="black", alpha=0.25, lw=0)
+    for i, (start, _stop) in enumerate(windows):
+        ax.plot([start], [0.5], marker="v", color=COLORS["deconv"], ms=5)
+        if len(windows) <= 12:
+            ax.text(start, 0.93, f"x{i}", ha="center", va="top", fontsize=7)
+    ax.set_xlim(-0.5, length - 0.5)
+    ax.set_ylim(0, 1)
+    ax.set_yticks([])
+    ax.set_ylabel("windows", fontsize=8)
+
+
+def draw_coverage_bars(ax: Axes, cov: object, vmax: float | None = None) -> None:
+    """Bar chart of a 1D coverage map, bars coloured by count."""
+    counts = to_numpy(cov).astype(float)
+    top = vmax if vmax is not None else max(float(counts.max()), 1.0)
+    if len(counts) <= 64:
+        colors = [_cmap()(Normalize(0, top)(c)) for c in counts]
+        ax.bar(np.arange(len(counts)), counts, width=0.9, color=colors)
+    else:  # one artist instead of hundreds of bars keeps redraws fast
+        ax.stairs(counts, np.arange(len(counts) + 1) - 0.5, fill=True, color=_cmap()(0.55))
+    ax.set_xlim(-0.5, len(counts) - 0.5)
+    ax.set_ylim(0, top * 1.1)
+    ax.set_xlabel("output position")
+    ax.set_ylabel("coverage")
+
+
+def _cmap():
+    import matplotlib as mpl
+
+    return mpl.colormaps[SEQUENTIAL_CMAP].resampled(256)
+
+
+def plot_coverage_1d(
+    cov: object, windows: Sequence[tuple[int, int]] | None = None, title: str = ""
+) -> Figure:
+    """Coverage of a 1D transposed convolution, with the painted windows above it.
+
+    Args:
+        cov: (L,) coverage counts (e.g. from :func:`nbhelpers.coverage`).
+        windows: (start, stop) output interval of each input (from ``overlap.window_starts``).
+    """
+    counts = to_numpy(cov)
+    if windows is None:
+        fig, axes = new_figure(1, 1, width=6.4, height=2.2)
+        draw_coverage_bars(axes[0, 0], counts)
+        axes[0, 0].set_title(title)
+        return fig
+    fig, axes = new_figure(2, 1, width=6.4, height=3.2, sharex=True, height_ratios=[1, 2])
+    draw_windows(axes[0, 0], windows, len(counts))
+    draw_coverage_bars(axes[1, 0], counts)
+    axes[0, 0].set_title(title)
+    return fig
+
+
+def plot_coverage_grid(coverages: Mapping[tuple[int, int], object], n_show: int = 16) -> Figure:
+    """Small coverage bar charts for a grid of (kernel size, stride) pairs.
+
+    Args:
+        coverages: {(k, s): (L,) coverage} ; rows are strides, columns kernel sizes.
+        n_show: how many output positions to show from the left (border included).
+    """
+    ks = sorted({k for k, _ in coverages})
+    ss = sorted({s for _, s in coverages})
+    fig, axes = new_figure(len(ss), len(ks), width=1.25 * len(ks) + 0.6, height=1.0 * len(ss) + 0.6)
+    vmax = max(float(to_numpy(c).max()) for c in coverages.values())
+    for r, s in enumerate(ss):
+        for c, k in enumerate(ks):
+            ax = axes[r, c]
+            if (k, s) not in coverages:
+                ax.axis("off")
+                continue
+            counts = to_numpy(coverages[(k, s)])[:n_show]
+            draw_coverage_bars(ax, counts, vmax=vmax)
+            even = k >= s and k % s == 0
+            ax.set_title(f"k={k}, s={s}", fontsize=8, color="black" if even else COLORS["deconv"])
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_xlabel("")
+            ax.set_ylabel("")
+    fig.suptitle("coverage per output position (red title: s does not divide k)", fontsize=9)
+    return fig
+
+
+def plot_coverage_2d(cov: object, title: str = "", annotate: bool = True) -> Figure:
+    """Heatmap of a 2D coverage map (H, W), counts written in the cells when small."""
+    counts = to_numpy(cov)
+    fig, axes = new_figure(1, 1, width=3.6, height=3.4)
+    ax = axes[0, 0]
+    im = ax.imshow(counts, cmap=SEQUENTIAL_CMAP, vmin=0)
+    if annotate and counts.shape[0] <= 16:
+        top = counts.max()
+        for (i, j), v in np.ndenumerate(counts):
+            ax.text(j, i, f"{int(v)}", ha="center", va="center", fontsize=7,
+                    color="black" if v > 0.6 * top else "white")
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    fig.colorbar(im, ax=ax, shrink=0.8, label="coverage")
+    return fig
+
+
+def plot_unevenness_table(table: object, kernel_sizes: Sequence[int], strides: Sequence[int]) -> Figure:
+    """Heatmap of max/min coverage for single layers; 'gaps' cells (k < s) are hatched."""
+    values = to_numpy(table).astype(float)
+    shown = np.where(np.isinf(values), np.nan, values)
+    fig, axes = new_figure(1, 1, width=3.8, height=4.0)
+    ax = axes[0, 0]
+    im = ax.imshow(shown, cmap="Reds", vmin=1, vmax=np.nanmax(shown), aspect="auto")
+    for (i, j), v in np.ndenumerate(values):
+        if math.isinf(v):
+            ax.add_patch(_hatch(j, i))
+            ax.text(j, i, "gaps", ha="center", va="center", fontsize=7)
+        else:
+            ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=8,
+                    color="white" if v > 1.6 else "black")
+    ax.set_xticks(range(len(strides)), [str(s) for s in strides])
+    ax.set_yticks(range(len(kernel_sizes)), [str(k) for k in kernel_sizes])
+    ax.set_xlabel("stride s")
+    ax.set_ylabel("kernel size k")
+    ax.set_title("unevenness = max / min coverage")
+    fig.colorbar(im, ax=ax, shrink=0.8)
+    return fig
+
+
+def _hatch(x: int, y: int):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x - 0.5, y - 0.5), 1, 1, fill=False, hatch="///", edgecolor="0.6", lw=0)
+
+
+def plot_index_vs_unevenness(
+    unevenness_values: Sequence[float],
+    indices: object,
+    labels: Sequence[str],
+    strides: Sequence[int],
+    title: str = "",
+) -> Figure:
+    """Measured checkerboard index (one row per config, one column per seed) vs unevenness.
+
+    Args:
+        unevenness_values: (N,) unevenness of each configuration.
+        indices: (N, n_seeds) measured index per configuration and seed.
+        labels: (N,) text label per configuration, e.g. "k=3".
+        strides: (N,) stride of each configuration (one colour per stride).
+    """
+    values = to_numpy(indices)
+    uneven = np.asarray(unevenness_values, dtype=float)
+    fig, axes = new_figure(1, 1, width=5.6, height=3.4)
+    ax = axes[0, 0]
+    palette = {2: "#1f77b4", 3: "#2ca02c", 4: "#9467bd"}
+    jitter = {2: -0.02, 3: 0.0, 4: 0.02}
+    for s in sorted(set(strides)):
+        rows = [i for i, st in enumerate(strides) if st == s]
+        xs = uneven[rows] + jitter.get(s, 0.0)
+        ax.errorbar(xs, values[rows].mean(axis=1), yerr=values[rows].std(axis=1), fmt="o",
+                    color=palette.get(s, "0.3"), label=f"stride {s}", capsize=3)
+        for i, x in zip(rows, xs):
+            if s != min(strides):
+                continue
+            ax.annotate(labels[i], (x, values[i].mean()), textcoords="offset points",
+                        xytext=(5, -3), fontsize=7, color=palette.get(s, "0.3"))
+    ax.set_xlabel("unevenness (max/min coverage)")
+    ax.set_ylabel("checkerboard index at period s")
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="lower right")
+    return fig

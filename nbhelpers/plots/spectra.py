@@ -1,0 +1,71 @@
+"""Figures of the checkerboard metric as polyphase means and as spectral peaks."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .style import DIVERGING_CMAP, new_figure, to_numpy
+
+
+def plot_metric_two_ways(
+    image: object, periodic: object, spectrum: object, period: int, title: str = ""
+) -> Figure:
+    """Three panels: the image, its period-p polyphase pattern, and its log power spectrum.
+
+    Args:
+        image: (H, W) signal.
+        periodic: (p, p) periodic part (polyphase means minus their mean).
+        spectrum: (H, W) centred power spectrum of the image (from ``power_spectrum``).
+        period: p; the aliasing frequencies (multiples of N/p) are circled on the spectrum.
+    """
+    img, part, spec = to_numpy(image), to_numpy(periodic), to_numpy(spectrum)
+    fig, axes = new_figure(1, 3, width=9.0, height=3.2)
+    axes[0, 0].imshow(img, cmap="gray")
+    axes[0, 0].set_title(title or "signal", fontsize=9)
+    lim = max(abs(part).max(), 1e-12)
+    im = axes[0, 1].imshow(part, cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim)
+    for (i, j), v in np.ndenumerate(part):
+        axes[0, 1].text(j, i, f"{v:+.2f}", ha="center", va="center", fontsize=8)
+    axes[0, 1].set_title(f"periodic part: {period}x{period} polyphase\nmeans minus their mean", fontsize=9)
+    fig.colorbar(im, ax=axes[0, 1], shrink=0.7)
+    axes[0, 2].imshow(np.log10(spec + 1e-8 * spec.max() + 1e-30), cmap="magma")
+    h, w = spec.shape
+    for a in range(period):
+        for b in range(period):
+            if a == 0 and b == 0:
+                continue
+            y = (h // 2 + a * h // period) % h
+            x = (w // 2 + b * w // period) % w
+            axes[0, 2].scatter([x], [y], s=260, facecolors="none", edgecolors="cyan", lw=2,
+                               clip_on=False)
+    axes[0, 2].set_title(f"log power spectrum: the period-{period}\npeaks are circled", fontsize=9)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig
+
+
+def plot_spectrum(
+    freqs: object, profiles: dict[str, object], marks: tuple[float, ...] = (), title: str = ""
+) -> Figure:
+    """Radial (azimuthally averaged) power spectra on a log scale.
+
+    Args:
+        freqs: (R,) frequencies in cycles/pixel.
+        profiles: {label: (R,) profile}.
+        marks: frequencies to mark with vertical lines (e.g. 1/2 for stride 2).
+    """
+    f = to_numpy(freqs)
+    fig, axes = new_figure(1, 1, width=5.6, height=3.2)
+    ax = axes[0, 0]
+    for label, profile in profiles.items():
+        p = to_numpy(profile)
+        ax.semilogy(f[1:], p[1:] + 1e-12, label=label)
+    for m in marks:
+        ax.axvline(m, color="0.5", ls="--", lw=1)
+    ax.set_xlabel("frequency (cycles / pixel)")
+    ax.set_ylabel("power")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig

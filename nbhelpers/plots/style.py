@@ -1,0 +1,64 @@
+"""House style for figures: modest dpi (notebooks stay small), readable fonts, one colour map."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+FIGURE_DPI = 72
+SEQUENTIAL_CMAP = "magma"
+DIVERGING_CMAP = "RdBu_r"
+COLORS = {
+    "deconv": "#d62728",
+    "even": "#ff7f0e",
+    "resize": "#1f77b4",
+    "neutral": "#7f7f7f",
+}
+
+
+def use_house_style() -> None:
+    """Set matplotlib defaults for the notebooks (dpi, font sizes, no top/right spines)."""
+    mpl.rcParams.update(
+        {
+            "figure.dpi": FIGURE_DPI,
+            "savefig.dpi": FIGURE_DPI,
+            "figure.figsize": (6.4, 3.6),
+            "font.size": 10,
+            "axes.titlesize": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "image.cmap": SEQUENTIAL_CMAP,
+            "figure.constrained_layout.use": True,
+        }
+    )
+    _register_inline_png()
+
+
+def _register_inline_png() -> None:
+    """Make a bare Figure (not created through pyplot) display as a PNG in IPython/Jupyter."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: nothing to register
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("png")
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, width: float = 6.4, height: float = 3.6, **kwargs):
+    """A Figure not attached to pyplot (no pile-up in notebooks) and its axes array."""
+    fig = Figure(figsize=(width, height), dpi=FIGURE_DPI, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, **kwargs)
+    return fig, axes
+
+
+def to_numpy(x: object) -> np.ndarray:
+    """Tensor (any device) or array-like -> numpy array on the CPU, for plotting."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().to("cpu", torch.float64 if x.is_floating_point() else x.dtype).numpy()
+    return np.asarray(x)

@@ -1,0 +1,6 @@
+"""ipywidgets explorers: sliders wired to nbhelpers' compute and plot functions."""
+
+from .base import FigureView
+from .overlap import OverlapExplorer, overlap_explorer
+
+__all__ = ["FigureView", "OverlapExplorer", "overlap_explorer"]
