@@ -60,3 +60,56 @@ __all__ = [
     "unevenness_table",
     "window_starts",
 ]
+
+# notebook 03: data, models, training, learned-model measurements
+from .data import (  # noqa: E402
+    NATURAL_IMAGES,
+    ColoredShapes,
+    colored_shapes,
+    flat_color_codes,
+    load_image,
+    natural_patch_datasets,
+    natural_patches,
+    render_shapes,
+)
+from .learning import (  # noqa: E402
+    color_artifact_sweep,
+    color_grid,
+    decode_colors,
+    fit_line,
+    flat_response,
+    layer_input_means,
+    output_checkerboard_index,
+    phase_spread,
+    predict,
+)
+from .models import (  # noqa: E402
+    MODELS,
+    UPSAMPLERS,
+    CodeDecoder,
+    Decoder,
+    PatchAutoencoder,
+    ResizeConv2d,
+    autoencoder,
+    code_decoder,
+    count_parameters,
+    last_upsampler,
+    make_model,
+    make_upsampler,
+    phase_map,
+    phase_sums,
+    phase_taps,
+    register_upsampler,
+)
+from .train import History, benchmark_training_loop, train, train_grid  # noqa: E402
+
+__all__ += [
+    "NATURAL_IMAGES", "ColoredShapes", "colored_shapes", "flat_color_codes", "load_image",
+    "natural_patch_datasets", "natural_patches", "render_shapes",
+    "color_artifact_sweep", "color_grid", "decode_colors", "fit_line", "flat_response",
+    "layer_input_means", "output_checkerboard_index", "phase_spread", "predict",
+    "MODELS", "UPSAMPLERS", "CodeDecoder", "Decoder", "PatchAutoencoder", "ResizeConv2d",
+    "autoencoder", "code_decoder", "count_parameters", "last_upsampler", "make_model",
+    "make_upsampler", "phase_map", "phase_sums", "phase_taps", "register_upsampler",
+    "History", "benchmark_training_loop", "train", "train_grid",
+]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import torch
@@ -45,7 +45,7 @@ def _device(device: torch.device | str | None) -> torch.device:
     return get_device() if device is None else torch.device(device)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_uint8(name: str) -> np.ndarray:
     import skimage.data
 

@@ -92,7 +92,8 @@ def register_upsampler(name: str, factory: UpsamplerFactory, overwrite: bool = F
 def make_upsampler(kind: str, in_channels: int, out_channels: int) -> nn.Module:
     """A layer of upsampling ``kind`` mapping (N, in_channels, H, W) to (N, out_channels, 2H, 2W)."""
     check_choice("kind", kind, tuple(UPSAMPLERS))
-    return UPSAMPLERS[kind](check_int("in_channels", in_channels, 1), check_int("out_channels", out_channels, 1))
+    cin = check_int("in_channels", in_channels, 1)
+    return UPSAMPLERS[kind](cin, check_int("out_channels", out_channels, 1))
 
 
 class Decoder(nn.Module):

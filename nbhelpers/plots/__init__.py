@@ -28,3 +28,22 @@ __all__ = [
     "to_numpy",
     "use_house_style",
 ]
+
+# notebook 03: learning, bias and colour
+from .learning import (  # noqa: E402
+    plot_amplitude_vs_distance,
+    plot_color_examples,
+    plot_index_by_kind,
+    plot_loss_histories,
+    plot_phase_kernels,
+    plot_reconstructions,
+)
+
+__all__ += [
+    "plot_amplitude_vs_distance",
+    "plot_color_examples",
+    "plot_index_by_kind",
+    "plot_loss_histories",
+    "plot_phase_kernels",
+    "plot_reconstructions",
+]

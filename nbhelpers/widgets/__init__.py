@@ -4,3 +4,8 @@ from .base import FigureView
 from .overlap import OverlapExplorer, overlap_explorer
 
 __all__ = ["FigureView", "OverlapExplorer", "overlap_explorer"]
+
+# notebook 03: colour explorer
+from .color import ColorExplorer, color_explorer  # noqa: E402
+
+__all__ += ["ColorExplorer", "color_explorer"]
