@@ -216,7 +216,7 @@ def plot_amplitude_vs_distance(
 
 def plot_color_examples(
     colors: torch.Tensor, outputs: Mapping[str, torch.Tensor], amplitudes: Mapping[str, Sequence[float]],
-    titles: Sequence[str] | None = None, gain: float = 20.0,
+    titles: Sequence[str] | None = None, gain: float | None = None,
 ) -> Figure:
     """Decoders' outputs for a few target colours, and their deviation from flat, amplified.
 
@@ -225,7 +225,8 @@ def plot_color_examples(
         outputs: kind -> (M, 3, H, W) outputs for those colours.
         amplitudes: kind -> M checkerboard amplitudes (shown in the titles).
         titles: optional label per colour.
-        gain: how much the deviation (output minus its own mean colour) is magnified.
+        gain: how much the deviation (output minus its own mean colour) is magnified; default:
+            per panel, so the largest deviation reaches the edge of the colour range.
     """
     kinds = list(outputs)
     m = colors.shape[0]
@@ -237,10 +238,11 @@ def plot_color_examples(
         for j, kind in enumerate(kinds):
             out = outputs[kind][i]
             axes[i, 1 + 2 * j].imshow(_rgb(out))
-            axes[i, 1 + 2 * j].set_title(f"{kind}\namp {amplitudes[kind][i]:.4f}", fontsize=8)
+            axes[i, 1 + 2 * j].set_title(f"{_label(kind)}\namplitude {amplitudes[kind][i]:.4f}", fontsize=8)
             deviation = to_numpy(out) - to_numpy(out).mean(axis=(1, 2), keepdims=True)
-            axes[i, 2 + 2 * j].imshow(np.clip(0.5 + gain * deviation.transpose(1, 2, 0), 0, 1))
-            axes[i, 2 + 2 * j].set_title(f"deviation x{gain:g}", fontsize=8)
+            g = gain if gain is not None else 0.5 / max(float(np.abs(deviation).max()), 1e-6)
+            axes[i, 2 + 2 * j].imshow(np.clip(0.5 + g * deviation.transpose(1, 2, 0), 0, 1))
+            axes[i, 2 + 2 * j].set_title(f"deviation x{g:.0f}", fontsize=8)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
