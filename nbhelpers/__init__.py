@@ -14,6 +14,7 @@ from .metrics import (
     polyphase_means,
     power_spectrum,
     radial_profile,
+    rank_correlation,
 )
 from .overlap import (
     coverage,
@@ -21,8 +22,11 @@ from .overlap import (
     format_unevenness_table,
     interior_coverage,
     overlap_period,
+    random_deconvolution_index,
+    random_deconvolution_output,
     unevenness,
     unevenness_table,
+    window_starts,
 )
 from .runtime import environment_problems, environment_report, get_device, seed_everything
 from .signals import checkerboard, smooth_field
@@ -67,14 +71,18 @@ __all__ = [
     "get_device",
     "interior_coverage",
     "overlap_period",
+    "random_deconvolution_index",
+    "random_deconvolution_output",
     "periodic_part",
     "polyphase_means",
     "power_spectrum",
     "radial_profile",
+    "rank_correlation",
     "seed_everything",
     "smooth_field",
     "unevenness",
     "unevenness_table",
+    "window_starts",
     # notebook 02: stacked deconvolutions, stride-1 dampening, the matrix view
     "PhaseParameters",
     "StackAnalysis",

@@ -196,3 +196,30 @@ def aliasing_energy_fraction(x: torch.Tensor, period: int = 2, ndim: int = 2) ->
     total = energy.sum(dim=axes)
     alias = aliased.sum(dim=axes)
     return torch.where(total > 0, alias / total.clamp_min(1e-30), torch.zeros_like(total))
+
+
+def rank_correlation(a: object, b: object) -> float:
+    """Spearman rank correlation of two equal-length 1D sequences (ties get average ranks).
+
+    Used to ask whether a measured artifact "follows" a predicted quantity; in [-1, 1].
+    """
+    x = check_tensor("a", a).reshape(-1).to(torch.float64)
+    y = check_tensor("b", b).reshape(-1).to(torch.float64)
+    if x.numel() != y.numel() or x.numel() < 2:
+        raise ValueError(
+            f"a and b must have the same length >= 2, got {x.numel()} and {y.numel()}"
+        )
+
+    def ranks(v: torch.Tensor) -> torch.Tensor:
+        order = torch.argsort(v)
+        r = torch.empty_like(v)
+        r[order] = torch.arange(v.numel(), dtype=v.dtype, device=v.device)
+        for value in torch.unique(v):  # average ranks of ties
+            tied = v == value
+            r[tied] = r[tied].mean()
+        return r
+
+    rx, ry = ranks(x), ranks(y)
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    denom = (rx.pow(2).sum() * ry.pow(2).sum()).sqrt()
+    return 0.0 if denom == 0 else float((rx * ry).sum() / denom)

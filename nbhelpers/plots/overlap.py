@@ -129,7 +129,8 @@ def plot_unevenness_table(table: object, kernel_sizes: Sequence[int], strides: S
             ax.add_patch(_hatch(j, i))
             ax.text(j, i, "gaps", ha="center", va="center", fontsize=7)
         else:
-            ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=8)
+            ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=8,
+                    color="white" if v > 1.6 else "black")
     ax.set_xticks(range(len(strides)), [str(s) for s in strides])
     ax.set_yticks(range(len(kernel_sizes)), [str(k) for k in kernel_sizes])
     ax.set_xlabel("stride s")
@@ -172,8 +173,10 @@ def plot_index_vs_unevenness(
         ax.errorbar(xs, values[rows].mean(axis=1), yerr=values[rows].std(axis=1), fmt="o",
                     color=palette.get(s, "0.3"), label=f"stride {s}", capsize=3)
         for i, x in zip(rows, xs):
+            if s != min(strides):
+                continue
             ax.annotate(labels[i], (x, values[i].mean()), textcoords="offset points",
-                        xytext=(5, -3), fontsize=7)
+                        xytext=(5, -3), fontsize=7, color=palette.get(s, "0.3"))
     ax.set_xlabel("unevenness (max/min coverage)")
     ax.set_ylabel("checkerboard index at period s")
     ax.set_title(title)

@@ -22,12 +22,12 @@ def plot_metric_two_ways(
     img, part, spec = to_numpy(image), to_numpy(periodic), to_numpy(spectrum)
     fig, axes = new_figure(1, 3, width=9.0, height=3.2)
     axes[0, 0].imshow(img, cmap="gray")
-    axes[0, 0].set_title(title or "signal")
+    axes[0, 0].set_title(title or "signal", fontsize=9)
     lim = max(abs(part).max(), 1e-12)
     im = axes[0, 1].imshow(part, cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim)
     for (i, j), v in np.ndenumerate(part):
         axes[0, 1].text(j, i, f"{v:+.2f}", ha="center", va="center", fontsize=8)
-    axes[0, 1].set_title(f"periodic part ({period}x{period} polyphase means - mean)")
+    axes[0, 1].set_title(f"periodic part: {period}x{period} polyphase\nmeans minus their mean", fontsize=9)
     fig.colorbar(im, ax=axes[0, 1], shrink=0.7)
     axes[0, 2].imshow(np.log10(spec + 1e-8 * spec.max() + 1e-30), cmap="magma")
     h, w = spec.shape
@@ -37,8 +37,9 @@ def plot_metric_two_ways(
                 continue
             y = (h // 2 + a * h // period) % h
             x = (w // 2 + b * w // period) % w
-            axes[0, 2].scatter([x], [y], s=160, facecolors="none", edgecolors="cyan", lw=1.5)
-    axes[0, 2].set_title("log power spectrum (aliasing freqs circled)")
+            axes[0, 2].scatter([x], [y], s=260, facecolors="none", edgecolors="cyan", lw=2,
+                               clip_on=False)
+    axes[0, 2].set_title(f"log power spectrum: the period-{period}\npeaks are circled", fontsize=9)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])

@@ -33,6 +33,21 @@ def use_house_style() -> None:
             "figure.constrained_layout.use": True,
         }
     )
+    _register_inline_png()
+
+
+def _register_inline_png() -> None:
+    """Make a bare Figure (not created through pyplot) display as a PNG in IPython/Jupyter."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: nothing to register
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("png")
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, width: float = 6.4, height: float = 3.6, **kwargs):
