@@ -34,6 +34,7 @@ from .signals import checkerboard, smooth_field
 # isort: split
 # notebook 02: stacked deconvolutions, stride-1 dampening, the matrix view
 from .linear import (
+    Deconvolution1d,
     PhaseParameters,
     deconvolution_1d,
     layer_matrix,
@@ -84,6 +85,7 @@ __all__ = [
     "unevenness_table",
     "window_starts",
     # notebook 02: stacked deconvolutions, stride-1 dampening, the matrix view
+    "Deconvolution1d",
     "PhaseParameters",
     "StackAnalysis",
     "analyze_stack",

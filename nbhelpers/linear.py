@@ -27,6 +27,7 @@ from ._validate import check_choice, check_int, check_tensor
 from .runtime import get_device
 
 __all__ = [
+    "Deconvolution1d",
     "PhaseParameters",
     "deconvolution_1d",
     "layer_matrix",
@@ -144,17 +145,35 @@ def _kernel(kernel_size: int, weight: object, device: torch.device) -> torch.Ten
     return w.to(device=device, dtype=torch.float32)
 
 
+class Deconvolution1d(nn.Module):
+    """Single-channel transposed convolution without bias, cropped to ``stride * n`` outputs.
+
+    The full output of length (n - 1) * s + k is cropped by ceil((k - s) / 2) on the left
+    (zero-padded on the right when k < s), so the output is aligned with the resize-
+    convolutions and has exactly s * n positions for an input of length n.
+    """
+
+    def __init__(self, kernel_size: int, stride: int):
+        super().__init__()
+        self.stride = stride
+        self.conv = nn.ConvTranspose1d(1, 1, kernel_size, stride=stride, bias=False)
+        self.left = max(0, math.ceil((kernel_size - stride) / 2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 1, n) -> (B, 1, stride * n)."""
+        y = self.conv(x)
+        n_out = self.stride * x.shape[-1]
+        y = y[..., self.left : self.left + n_out]
+        return nn.functional.pad(y, (0, n_out - y.shape[-1]))
+
+
 def deconvolution_1d(
     kernel_size: int = 3,
     stride: int = 2,
     weight: torch.Tensor | None = None,
     device: torch.device | str | None = None,
-) -> nn.ConvTranspose1d:
+) -> Deconvolution1d:
     """A single-channel stride-s transposed convolution without bias, output length s * n.
-
-    Padding and output padding are chosen so that an input of length n gives exactly s * n
-    outputs (like the resize-convolutions below), i.e. padding = ceil((k - s) / 2) and
-    output_padding = s - k + 2 * padding (both clamped to be valid).
 
     Args:
         kernel_size: k >= 1.
@@ -162,18 +181,15 @@ def deconvolution_1d(
         weight: (k,) kernel; default all ones (the coverage count).
 
     Returns:
-        ``nn.ConvTranspose1d(1, 1, k, stride=s, bias=False)`` on ``device``, mapping
-        (B, 1, n) to (B, 1, s * n).
+        a :class:`Deconvolution1d` on ``device`` mapping (B, 1, n) to (B, 1, s * n); its
+        ``conv`` attribute is the ``nn.ConvTranspose1d``.
     """
     k = check_int("kernel_size", kernel_size, 1)
     s = check_int("stride", stride, 1)
     device = get_device() if device is None else torch.device(device)
-    padding = max(0, math.ceil((k - s) / 2))
-    output_padding = s - k + 2 * padding
-    layer = nn.ConvTranspose1d(1, 1, k, stride=s, padding=padding, output_padding=output_padding,
-                               bias=False).to(device)
+    layer = Deconvolution1d(k, s).to(device)
     with torch.no_grad():
-        layer.weight.copy_(_kernel(k, weight, device).view(1, 1, k))
+        layer.conv.weight.copy_(_kernel(k, weight, device).view(1, 1, k))
     return layer
 
 
