@@ -34,3 +34,12 @@ def test_explorer_update_is_interactive():
     times = [explorer.update([3, 3, 3], [2, 2, 2], m) for m in (1, 2, 3, 4, 5, 6)]
     # generous bound for shared CI machines; the notebook measures the < 100 ms target
     assert statistics.median(times) < 400, times
+
+
+def test_explorer_keeps_fixed_margins_under_the_house_style():
+    from nbhelpers.plots import use_house_style
+
+    use_house_style()  # turns constrained layout on for new figures, which is slow to redraw
+    explorer = StackExplorer()
+    explorer.update([3, 3], [2, 2], 2)
+    assert type(explorer.figure.get_layout_engine()).__name__ == "PlaceHolderLayoutEngine"

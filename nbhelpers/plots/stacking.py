@@ -22,11 +22,20 @@ def _period_color(i: int) -> str:
 
 
 def draw_spectrum_stems(
-    ax: Axes, freqs: object, power: object, periods: Sequence[int] = (), log: bool = False
+    ax: Axes,
+    freqs: object,
+    power: object,
+    periods: Sequence[int] = (),
+    log: bool = False,
+    reference: float | None = None,
 ) -> None:
-    """Stem plot of a 1D power spectrum (non-negative frequencies), 1/p marked per period."""
+    """Stem plot of a 1D power spectrum (non-negative frequencies), 1/p marked per period.
+
+    The power is divided by ``reference`` (e.g. the squared mean of the signal, so that
+    panels of different signals compare) or, by default, by its own maximum.
+    """
     f, pw = to_numpy(freqs), to_numpy(power)
-    top = max(float(pw.max()), 1e-12)
+    top = max(float(pw.max()), 1e-12) if reference is None else max(float(reference), 1e-300)
     shown = pw / top
     if log:
         shown = np.log10(np.maximum(shown, 1e-6))
@@ -38,7 +47,8 @@ def draw_spectrum_stems(
     ax.set_xlim(-0.01, 0.51)
     ax.set_ylim(base, 0.3 if log else 1.1)
     ax.set_xlabel("frequency (cycles / pixel)")
-    ax.set_ylabel("log10 power (rel.)" if log else "power (rel. to max)")
+    unit = "max" if reference is None else "mean²"
+    ax.set_ylabel(f"log10 power / {unit}" if log else f"power / {unit}")
 
 
 def draw_period_indices(ax: Axes, periods: Sequence[int], values: object, label: str = "index") -> None:
@@ -79,7 +89,7 @@ def plot_stack_overview(analyses: Sequence[StackAnalysis], image_size: int = 32)
         ax = axes[row]
         draw_coverage_bars(ax[0], a.coverage)
         ax[0].set_title(f"{a.label}: coverage (period {a.period})", fontsize=9)
-        draw_spectrum_stems(ax[1], a.freqs, a.power, a.periods)
+        draw_spectrum_stems(ax[1], a.freqs, a.power, a.periods, log=True)
         ax[1].set_title("1D power spectrum of the interior", fontsize=9)
         if a.periods:
             ax[1].legend(fontsize=7, loc="upper left")
@@ -149,7 +159,8 @@ def plot_stride1_gallery(
             _image(axes[1, col], to_numpy(a.image), "", image_size)
         else:
             axes[1, col].axis("off")
-        draw_spectrum_stems(axes[2, col], a.freqs, a.power, a.periods, log=True)
+        mean = float(to_numpy(a.interior).mean())
+        draw_spectrum_stems(axes[2, col], a.freqs, a.power, a.periods, log=True, reference=mean**2)
         axes[2, col].set_xlabel("cycles/pixel", fontsize=8)
         if col:
             for r in range(3):
@@ -200,11 +211,15 @@ def plot_layer_matrices(matrices: Mapping[str, object], row_sums: Mapping[str, o
         m = to_numpy(matrix).astype(float)
         lim = max(float(np.abs(m).max()), 1e-12)
         ax = axes[0, col]
-        ax.imshow(m, cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
+        if m.min() >= 0:  # non-negative entries: a sequential map reads better
+            ax.imshow(m, cmap="Reds", vmin=0, vmax=lim * 1.25, interpolation="nearest")
+        else:
+            ax.imshow(m, cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
         if m.size <= 400:
             for (i, j), v in np.ndenumerate(m):
                 if abs(v) > 1e-9:
-                    ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=6)
+                    ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=6,
+                            color="white" if abs(v) > 0.6 * lim else "black")
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("input position")
         ax.set_ylabel("output position" if col == 0 else "")

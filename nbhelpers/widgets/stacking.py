@@ -105,7 +105,11 @@ class StackExplorer:
         n_in: int = 6,
     ):
         self.n_in = n_in
+        # No layout engine: fixed margins redraw twice as fast as constrained layout. (A figure
+        # made with layout="none" gets the house style's constrained layout back on savefig,
+        # a placeholder engine set afterwards does not.)
         self.figure = Figure(figsize=(8.0, 4.2), dpi=FIGURE_DPI)
+        self.figure.set_layout_engine("none")
         self.view = FigureView(self._draw)
         style = {"description_width": "70px"}
         layout = widgets.Layout(width="260px")
@@ -160,8 +164,8 @@ class StackExplorer:
     def _build_axes(self) -> None:
         """Create the three panels once; updates only replace their artists (fast redraws)."""
         fig = self.figure
-        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.12, top=0.93, hspace=0.55, wspace=0.3)
-        grid = fig.add_gridspec(2, 3)
+        grid = fig.add_gridspec(2, 3, left=0.08, right=0.98, bottom=0.12, top=0.93, hspace=0.55,
+                                wspace=0.3)
         self.ax_coverage = fig.add_subplot(grid[0, :])
         self.ax_spectrum = fig.add_subplot(grid[1, :2])
         self.ax_indices = fig.add_subplot(grid[1, 2])
