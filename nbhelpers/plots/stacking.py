@@ -218,7 +218,7 @@ def plot_layer_matrices(matrices: Mapping[str, object], row_sums: Mapping[str, o
         if m.size <= 400:
             for (i, j), v in np.ndenumerate(m):
                 if abs(v) > 1e-9:
-                    ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=6,
+                    ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=5,
                             color="white" if abs(v) > 0.6 * lim else "black")
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("input position")
