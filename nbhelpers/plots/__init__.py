@@ -28,3 +28,24 @@ __all__ = [
     "to_numpy",
     "use_house_style",
 ]
+
+# notebook 02: stacked deconvolutions, stride-1 dampening, layer matrices
+from .stacking import (  # noqa: E402
+    draw_period_indices,
+    draw_spectrum_stems,
+    plot_box_filter_response,
+    plot_dampening,
+    plot_layer_matrices,
+    plot_stack_overview,
+    plot_stride1_gallery,
+)
+
+__all__ += [
+    "draw_period_indices",
+    "draw_spectrum_stems",
+    "plot_box_filter_response",
+    "plot_dampening",
+    "plot_layer_matrices",
+    "plot_stack_overview",
+    "plot_stride1_gallery",
+]
