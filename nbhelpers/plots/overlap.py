@@ -48,7 +48,8 @@ def draw_coverage_bars(ax: Axes, cov: object, vmax: float | None = None) -> None
     counts = to_numpy(cov).astype(float)
     top = vmax if vmax is not None else max(float(counts.max()), 1.0)
     if len(counts) <= 64:
-        colors = [_cmap()(Normalize(0, top)(c)) for c in counts]
+        # the middle of magma: the pale end would vanish on a white background
+        colors = [_cmap()(0.15 + 0.7 * Normalize(0, top)(c)) for c in counts]
         ax.bar(np.arange(len(counts)), counts, width=0.9, color=colors)
     else:  # one artist instead of hundreds of bars keeps redraws fast
         ax.stairs(counts, np.arange(len(counts) + 1) - 0.5, fill=True, color=_cmap()(0.55))

@@ -52,7 +52,8 @@ class OverlapExplorer:
     def __init__(self, kernel_size: int = 3, stride: int = 2, layers: int = 1, ndim: int = 1,
                  n_in: int = 6):
         self.n_in = n_in
-        self.figure = Figure(figsize=(6.4, 3.0), dpi=FIGURE_DPI, layout="none")
+        self.figure = Figure(figsize=(6.4, 3.0), dpi=FIGURE_DPI)
+        self.figure.set_layout_engine("none")  # fixed margins: constrained layout doubles redraws
         self.view = FigureView(self._draw)
         style = {"description_width": "80px"}
         self.kernel = widgets.IntSlider(kernel_size, 1, 8, description="kernel size", style=style)
