@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from ._validate import check_choice, check_int, check_layers, check_tensor
-from .metrics import power_spectrum, radial_profile
+from .metrics import power_spectrum, prepare_periodic, radial_profile
 from .overlap import IntOrSeq, coverage
 from .runtime import get_device
 
@@ -117,17 +117,8 @@ def _frequency_periods(n: int, device: torch.device) -> torch.Tensor:
 
 def _exact_period_parts(x: object, period: int, ndim: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Energy at exact period p, non-DC energy, and the mean of x (each of shape (...))."""
-    ndim = check_int("ndim", ndim, 1, 2)
-    x = check_tensor("x", x, min_rank=ndim)
-    p = check_int("period", period, 2)
-    sizes = x.shape[-ndim:]
-    if min(sizes) < p:
-        raise ValueError(
-            f"period must be at most the signal size along every axis: period={p} but x has "
-            f"spatial shape {tuple(sizes)}"
-        )
-    crop = [slice(None)] * (x.dim() - ndim) + [slice(0, (n // p) * p) for n in sizes]
-    x = x[tuple(crop)].to(torch.float64)
+    x, p, ndim = prepare_periodic(x, period, ndim)
+    x = x.to(torch.float64)
     axes = tuple(range(-ndim, 0))
     energy = torch.fft.fftn(x, dim=axes).abs().pow(2)
     periods = [_frequency_periods(n, x.device) for n in x.shape[-ndim:]]
