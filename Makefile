@@ -14,13 +14,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: install lab test unit lint notebooks bench clean help
+.PHONY: install install-ui lab test test-ui unit lint notebooks bench html clean help
 
 help:
 	@echo "make lab        open JupyterLab on notebooks/ (creates .venv when missing)"
 	@echo "make test       ruff + unit tests + every notebook under nbval"
 	@echo "make notebooks  re-execute the notebooks in place (commit the result)"
 	@echo "make bench      time each notebook and the widget update"
+	@echo "make test-ui    JupyterLab + headless Chromium: widgets render and respond"
+	@echo "make html       executed notebooks as static HTML in build/html/"
 	@echo "make install    create .venv and install nbhelpers (idempotent)"
 
 install: $(STAMP)
@@ -42,7 +44,18 @@ unit: install
 	$(BIN)/python -m pytest tests -q
 
 test: install lint
-	$(BIN)/python -m pytest tests notebooks -q --nbval-lax --nbval-current-env --nbval-cell-timeout=120
+	$(BIN)/python -m pytest tests notebooks -q --ignore=tests/ui \
+	    --nbval-lax --nbval-current-env --nbval-cell-timeout=120
+
+install-ui: install
+	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[ui]"
+
+# Needs Chromium from the system (Debian: apt-get install -y chromium); skipped without it.
+test-ui: install-ui
+	$(BIN)/python -m pytest tests/ui -q -rs
+
+html: install
+	$(BIN)/python -m nbhelpers.site $(NOTEBOOKS) --out build/html
 
 notebooks: install
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \

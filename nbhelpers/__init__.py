@@ -31,6 +31,31 @@ from .overlap import (
 from .runtime import environment_problems, environment_report, get_device, seed_everything
 from .signals import checkerboard, smooth_field
 
+# isort: split
+# notebook 02: stacked deconvolutions, stride-1 dampening, the matrix view
+from .linear import (
+    Deconvolution1d,
+    PhaseParameters,
+    deconvolution_1d,
+    layer_matrix,
+    phase_filters,
+    phase_parameters,
+    resize_convolution_1d,
+)
+from .stacking import (
+    StackAnalysis,
+    analyze_stack,
+    box_filter_response,
+    divisor_periods,
+    exact_period_amplitude,
+    exact_period_index,
+    period_ripple,
+    stack_layers,
+    stack_response,
+    stride1_dampening,
+    stride1_response,
+)
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -59,6 +84,25 @@ __all__ = [
     "unevenness",
     "unevenness_table",
     "window_starts",
+    # notebook 02: stacked deconvolutions, stride-1 dampening, the matrix view
+    "Deconvolution1d",
+    "PhaseParameters",
+    "StackAnalysis",
+    "analyze_stack",
+    "box_filter_response",
+    "deconvolution_1d",
+    "divisor_periods",
+    "exact_period_amplitude",
+    "exact_period_index",
+    "layer_matrix",
+    "period_ripple",
+    "phase_filters",
+    "phase_parameters",
+    "resize_convolution_1d",
+    "stack_layers",
+    "stack_response",
+    "stride1_dampening",
+    "stride1_response",
 ]
 
 # notebook 03: data, models, training, learned-model measurements

@@ -24,7 +24,10 @@ import torch
 from ._validate import check_choice, check_int, check_tensor
 
 
-def _prepare(x: object, period: int, ndim: int, name: str = "x") -> tuple[torch.Tensor, int, int]:
+def prepare_periodic(
+    x: object, period: int, ndim: int, name: str = "x"
+) -> tuple[torch.Tensor, int, int]:
+    """Validate (x, period, ndim) and crop x to a multiple of the period along each axis."""
     ndim = check_int("ndim", ndim, 1, 2)
     x = check_tensor(name, x, min_rank=ndim)
     period = check_int("period", period, 2)
@@ -49,7 +52,7 @@ def polyphase_means(x: torch.Tensor, period: int = 2, ndim: int = 2) -> torch.Te
         (..., p, p) (or (..., p)): entry [r, c] is the mean of x[..., r::p, c::p] after
         cropping x to a multiple of p.
     """
-    x, p, ndim = _prepare(x, period, ndim)
+    x, p, ndim = prepare_periodic(x, period, ndim)
     lead = x.shape[:-ndim]
     if ndim == 1:
         return x.reshape(*lead, -1, p).mean(dim=-2)
@@ -94,7 +97,7 @@ def checkerboard_index(
         signal has index 0.
     """
     check_choice("reduce", reduce, ("mean", "none", "batch"))
-    x, period, ndim = _prepare(x, period, ndim)
+    x, period, ndim = prepare_periodic(x, period, ndim)
     axes = tuple(range(-ndim, 0))
     std = x.std(dim=axes, unbiased=False)
     part = periodic_part(x, period, ndim)
@@ -187,7 +190,7 @@ def aliasing_energy_fraction(x: torch.Tensor, period: int = 2, ndim: int = 2) ->
     the spectrum of the cropped signal (size a multiple of p) is taken. Equals
     ``checkerboard_index(x, period, 'none') ** 2``; shape (...).
     """
-    x, period, ndim = _prepare(x, period, ndim)
+    x, period, ndim = prepare_periodic(x, period, ndim)
     axes = tuple(range(-ndim, 0))
     x = x - x.mean(dim=axes, keepdim=True)
     energy = torch.fft.fftn(x, dim=axes).abs().pow(2)

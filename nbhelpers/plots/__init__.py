@@ -29,6 +29,27 @@ __all__ = [
     "use_house_style",
 ]
 
+# notebook 02: stacked deconvolutions, stride-1 dampening, layer matrices
+from .stacking import (  # noqa: E402
+    draw_period_indices,
+    draw_spectrum_stems,
+    plot_box_filter_response,
+    plot_dampening,
+    plot_layer_matrices,
+    plot_stack_overview,
+    plot_stride1_gallery,
+)
+
+__all__ += [
+    "draw_period_indices",
+    "draw_spectrum_stems",
+    "plot_box_filter_response",
+    "plot_dampening",
+    "plot_layer_matrices",
+    "plot_stack_overview",
+    "plot_stride1_gallery",
+]
+
 # notebook 03: learning, bias and colour
 from .learning import (  # noqa: E402
     plot_amplitude_vs_distance,

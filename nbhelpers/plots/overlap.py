@@ -14,17 +14,33 @@ from .style import COLORS, SEQUENTIAL_CMAP, new_figure, to_numpy
 
 
 def draw_windows(ax: Axes, windows: Sequence[tuple[int, int]], length: int) -> None:
-    """Draw each input's painted window as a translucent bar: overlaps look darker."""
-    for start, stop in windows:
-        ax.axvspan(start - 0.5, stop - 0.5, ymin=0.15, ymax=0.85, color="black", alpha=0.25, lw=0)
-    for i, (start, _stop) in enumerate(windows):
-        ax.plot([start], [0.5], marker="v", color=COLORS["deconv"], ms=5)
-        if len(windows) <= 12:
-            ax.text(start, 0.93, f"x{i}", ha="center", va="top", fontsize=7)
+    """Draw each input's painted window as a bar, overlapping windows on separate rows.
+
+    Bars of consecutive inputs alternate between rows so every window stays visible; a red
+    marker shows where each input lands.
+    """
+    if windows:
+        size = windows[0][1] - windows[0][0]
+        step = windows[1][0] - windows[0][0] if len(windows) > 1 else size
+        rows = max(1, math.ceil(size / max(step, 1)))
+    else:
+        rows = 1
+    height = 1.0 / rows
+    for i, (start, stop) in enumerate(windows):
+        bottom = 1.0 - (i % rows + 1) * height
+        ax.add_patch(_rectangle(start - 0.45, bottom + 0.1 * height, stop - start - 0.1,
+                                0.8 * height))
+        ax.plot([start], [bottom + 0.5 * height], marker=">", color=COLORS["deconv"], ms=4)
     ax.set_xlim(-0.5, length - 0.5)
     ax.set_ylim(0, 1)
     ax.set_yticks([])
     ax.set_ylabel("windows", fontsize=8)
+
+
+def _rectangle(x: float, y: float, width: float, height: float):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x, y), width, height, color="0.45", alpha=0.6, lw=0)
 
 
 def draw_coverage_bars(ax: Axes, cov: object, vmax: float | None = None) -> None:
@@ -32,7 +48,8 @@ def draw_coverage_bars(ax: Axes, cov: object, vmax: float | None = None) -> None
     counts = to_numpy(cov).astype(float)
     top = vmax if vmax is not None else max(float(counts.max()), 1.0)
     if len(counts) <= 64:
-        colors = [_cmap()(Normalize(0, top)(c)) for c in counts]
+        # the middle of magma: the pale end would vanish on a white background
+        colors = [_cmap()(0.15 + 0.7 * Normalize(0, top)(c)) for c in counts]
         ax.bar(np.arange(len(counts)), counts, width=0.9, color=colors)
     else:  # one artist instead of hundreds of bars keeps redraws fast
         ax.stairs(counts, np.arange(len(counts) + 1) - 0.5, fill=True, color=_cmap()(0.55))

@@ -52,7 +52,8 @@ class OverlapExplorer:
     def __init__(self, kernel_size: int = 3, stride: int = 2, layers: int = 1, ndim: int = 1,
                  n_in: int = 6):
         self.n_in = n_in
-        self.figure = Figure(figsize=(6.4, 3.0), dpi=FIGURE_DPI, layout="none")
+        self.figure = Figure(figsize=(6.4, 3.0), dpi=FIGURE_DPI)
+        self.figure.set_layout_engine("none")  # fixed margins: constrained layout doubles redraws
         self.view = FigureView(self._draw)
         style = {"description_width": "80px"}
         self.kernel = widgets.IntSlider(kernel_size, 1, 8, description="kernel size", style=style)
@@ -78,20 +79,20 @@ class OverlapExplorer:
     def _draw(self, kernel_size: int, stride: int, layers: int, ndim: int) -> Figure:
         fig = self.figure
         fig.clear()
-        fig.subplots_adjust(left=0.1, right=0.97, bottom=0.15, top=0.9)
+        margins = {"left": 0.1, "right": 0.97, "bottom": 0.15, "top": 0.9}
         cov = to_numpy(coverage([kernel_size] * layers, [stride] * layers, n_in=self.n_in, ndim=ndim))
         if ndim == 1:
             if layers == 1:
                 top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[1, 2],
-                                           gridspec_kw={"hspace": 0.25})
+                                           gridspec_kw={"hspace": 0.25, **margins})
                 draw_windows(top, window_starts(kernel_size, stride, self.n_in), len(cov))
                 top.set_title(f"each input paints a window of {kernel_size}, windows {stride} apart")
             else:
-                bottom = fig.subplots(1, 1)
+                bottom = fig.subplots(1, 1, gridspec_kw=margins)
                 bottom.set_title(f"paths reaching each output through {layers} layers")
             draw_coverage_bars(bottom, cov)
         else:
-            ax = fig.subplots(1, 1)
+            ax = fig.subplots(1, 1, gridspec_kw=margins)
             image = ax.imshow(cov, cmap=SEQUENTIAL_CMAP, vmin=0)
             ax.set_title("2D coverage = outer product of the 1D coverages", fontsize=9)
             ax.set_xticks([])

@@ -1,0 +1,146 @@
+"""Benchmark: wall time and peak memory of each notebook, and the widget update time.
+
+Run ``make bench`` (or ``python -m nbhelpers.bench notebooks/*.ipynb``). Each notebook is
+executed headless with nbclient in a fresh process, without writing it back; the peak
+resident memory is the kernel's. Prints a Markdown table and checks the budgets (every
+notebook <= 60 s, the whole suite <= 300 s, widget updates <= 100 ms median); exits 1 when a
+budget is exceeded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+NOTEBOOK_BUDGET_S = 60.0
+SUITE_BUDGET_S = 300.0
+WIDGET_BUDGET_MS = 100.0
+
+
+def run_one(path: str) -> dict[str, float]:
+    """Execute one notebook in this process's kernel child; returns seconds and peak MiB."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(Path(path).parent)}})
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the kernel, reaped
+    return {"seconds": seconds, "peak_mib": peak_kib / 1024}
+
+
+def measure_notebook(path: str) -> dict[str, float]:
+    """Run :func:`run_one` in a fresh Python process so memory peaks do not mix."""
+    out = subprocess.run([sys.executable, "-m", "nbhelpers.bench", "--one", path],
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        tail = (out.stderr or out.stdout).strip().splitlines()[-15:]
+        raise RuntimeError(f"{path} failed to execute:\n" + "\n".join(tail))
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _summary(times: list[float]) -> dict[str, float]:
+    times = sorted(times)
+    return {"median_ms": statistics.median(times), "p95_ms": times[int(0.95 * len(times))],
+            "max_ms": times[-1], "n": len(times)}
+
+
+def measure_widgets(repeats: int = 2) -> dict[str, dict[str, float]]:
+    """Milliseconds per explorer update (compute + draw + PNG), per explorer, over many settings."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from nbhelpers.plots import use_house_style
+    from nbhelpers.widgets import OverlapExplorer, StackExplorer
+
+    use_house_style()
+    overlap, stack = OverlapExplorer(), StackExplorer()
+    overlap_times, stack_times = [], []
+    for _ in range(repeats):
+        for k in range(1, 9):
+            for s in range(1, 5):
+                for layers in (1, 2, 3):
+                    for ndim in (1, 2):
+                        overlap_times.append(overlap.update(k, s, layers, ndim))
+                    final = None if k % 3 == 0 else k % 7
+                    stack_times.append(stack.update([k] * layers, [s] * layers, final))
+    return {"overlap explorer": _summary(overlap_times), "stack explorer": _summary(stack_times)}
+
+
+def machine() -> str:
+    """A one-line description of this machine."""
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return f"{os.cpu_count()} cores, {cpu}, {gpu}, torch {torch.__version__}, {date.today()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(run_one(args.one)))
+        return 0
+    paths = args.notebooks or sorted(str(p) for p in Path("notebooks").glob("[0-9][0-9]_*.ipynb"))
+    print(f"machine: {machine()}\n")
+    print("| notebook | wall time (s) | peak memory (MiB) | budget |")
+    print("|---|---:|---:|---|")
+    ok, total = True, 0.0
+    for path in paths:
+        result = measure_notebook(path)
+        total += result["seconds"]
+        within = result["seconds"] <= NOTEBOOK_BUDGET_S
+        ok &= within
+        print(f"| {Path(path).name} | {result['seconds']:.1f} | {result['peak_mib']:.0f} | "
+              f"{'ok' if within else 'OVER 60 s'} |", flush=True)
+    within = total <= SUITE_BUDGET_S
+    ok &= within
+    print(f"| **all** | {total:.1f} | | {'ok' if within else 'OVER 300 s'} |")
+    for name, widget in measure_widgets().items():
+        within = widget["median_ms"] <= WIDGET_BUDGET_MS
+        ok &= within
+        print(f"\n{name} update: median {widget['median_ms']:.0f} ms, p95 {widget['p95_ms']:.0f} ms, "
+              f"max {widget['max_ms']:.0f} ms over {widget['n']} updates "
+              f"({'ok' if within else 'OVER 100 ms'})")
+    extra = _training_throughput()
+    if extra:
+        print(extra)
+    print("\nall budgets met" if ok else "\nBUDGET EXCEEDED")
+    return 0 if ok else 1
+
+
+def _training_throughput() -> str:
+    """Training-loop throughput vs a hand-written loop, when nbhelpers.train provides it."""
+    try:
+        from nbhelpers.train import benchmark_training_loop  # noqa: PLC0415
+    except ImportError:
+        return ""
+    result = benchmark_training_loop()
+    return "training loop: " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                                         for k, v in result.items())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

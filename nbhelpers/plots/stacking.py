@@ -1,0 +1,234 @@
+"""Figures of stacked deconvolutions, stride-1 dampening and layer matrices (notebook 02)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from ..stacking import StackAnalysis
+from .overlap import draw_coverage_bars
+from .style import COLORS, DIVERGING_CMAP, SEQUENTIAL_CMAP, new_figure, to_numpy
+
+PERIOD_COLORS = ["#d62728", "#9467bd", "#2ca02c", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
+
+
+def _period_color(i: int) -> str:
+    return PERIOD_COLORS[i % len(PERIOD_COLORS)]
+
+
+def draw_spectrum_stems(
+    ax: Axes,
+    freqs: object,
+    power: object,
+    periods: Sequence[int] = (),
+    log: bool = False,
+    reference: float | None = None,
+) -> None:
+    """Stem plot of a 1D power spectrum (non-negative frequencies), 1/p marked per period.
+
+    The power is divided by ``reference`` (e.g. the squared mean of the signal, so that
+    panels of different signals compare) or, by default, by its own maximum.
+    """
+    f, pw = to_numpy(freqs), to_numpy(power)
+    top = max(float(pw.max()), 1e-12) if reference is None else max(float(reference), 1e-300)
+    shown = pw / top
+    if log:
+        shown = np.log10(np.maximum(shown, 1e-6))
+    base = -6 if log else 0
+    ax.vlines(f, base, shown, color=COLORS["neutral"], lw=1.5)
+    ax.plot(f, shown, "o", ms=2.5, color=COLORS["neutral"])
+    for i, p in enumerate(periods):
+        ax.axvline(1 / p, color=_period_color(i), ls="--", lw=1, label=f"1/{p}")
+    ax.set_xlim(-0.01, 0.51)
+    ax.set_ylim(base, 0.3 if log else 1.1)
+    ax.set_xlabel("frequency (cycles / pixel)")
+    unit = "max" if reference is None else "mean²"
+    ax.set_ylabel(f"log10 power / {unit}" if log else f"power / {unit}")
+
+
+def draw_period_indices(ax: Axes, periods: Sequence[int], values: object, label: str = "index") -> None:
+    """Bars of a per-period measure (e.g. :func:`nbhelpers.exact_period_index`), one per period."""
+    v = to_numpy(values).astype(float)
+    xs = np.arange(len(periods))
+    ax.bar(xs, np.nan_to_num(v), color=[_period_color(i) for i in range(len(periods))], width=0.7)
+    for x, value in zip(xs, v):
+        ax.text(x, value + 0.02, f"{value:.2f}", ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(xs, [str(p) for p in periods])
+    ax.set_xlim(-0.6, len(periods) - 0.4)
+    ax.set_xlabel("exact period p")
+    ax.set_ylabel(label)
+    ax.set_ylim(0, max(1.0, float(np.nanmax(v)) * 1.2 if len(v) else 1.0))
+
+
+def _image(ax: Axes, image: np.ndarray, title: str, size: int) -> None:
+    crop = image[:size, :size]
+    ax.imshow(crop, cmap=SEQUENTIAL_CMAP, vmin=0, interpolation="nearest")
+    ax.set_title(title, fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def plot_stack_overview(analyses: Sequence[StackAnalysis], image_size: int = 32) -> Figure:
+    """One row per stack: 1D coverage, 1D spectrum, per-period index, 2D map and 2D spectrum.
+
+    Args:
+        analyses: results of :func:`nbhelpers.analyze_stack` with ``with_2d=True``.
+        image_size: how many interior pixels of the 2D map to show along each axis.
+    """
+    if any(a.image is None for a in analyses):
+        raise ValueError("plot_stack_overview needs analyze_stack(..., with_2d=True) results")
+    n = len(analyses)
+    fig, axes = new_figure(n, 5, width=13.0, height=2.3 * n + 0.4,
+                           width_ratios=[2.2, 1.8, 1.1, 1.0, 1.0])
+    for row, a in enumerate(analyses):
+        ax = axes[row]
+        draw_coverage_bars(ax[0], a.coverage)
+        ax[0].set_title(f"{a.label}: coverage (period {a.period})", fontsize=9)
+        draw_spectrum_stems(ax[1], a.freqs, a.power, a.periods, log=True)
+        ax[1].set_title("1D power spectrum of the interior", fontsize=9)
+        if a.periods:
+            ax[1].legend(fontsize=7, loc="upper left")
+        draw_period_indices(ax[2], a.periods, a.indices, "exact-period index")
+        ax[2].set_title("index per period", fontsize=9)
+        _image(ax[3], to_numpy(a.image), "2D coverage (interior)", image_size)
+        spec = to_numpy(a.power_2d)
+        ax[4].imshow(np.log10(spec + 1e-6 * spec.max() + 1e-30), cmap="magma", interpolation="nearest")
+        ax[4].set_title("2D log power spectrum", fontsize=9)
+        ax[4].set_xticks([])
+        ax[4].set_yticks([])
+    return fig
+
+
+def plot_box_filter_response(
+    freqs: object, responses: Mapping[int, object], periods: Sequence[int] = (2, 4, 8)
+) -> Figure:
+    """|H(f)| / m of box filters (stride-1 all-ones layers) with the artifact frequencies marked.
+
+    Args:
+        freqs: (F,) frequencies in cycles/pixel (0..0.5).
+        responses: {m: (F,) normalised response}, e.g. from :func:`nbhelpers.box_filter_response`.
+        periods: artifact periods p whose fundamental 1/p is marked.
+    """
+    f = to_numpy(freqs)
+    fig, axes = new_figure(1, 1, width=6.4, height=3.0)
+    ax = axes[0, 0]
+    cmap = mpl.colormaps["viridis"]
+    for i, (m, response) in enumerate(responses.items()):
+        ax.plot(f, to_numpy(response), color=cmap(i / max(1, len(responses) - 1)), label=f"m={m}")
+    for i, p in enumerate(periods):
+        ax.axvline(1 / p, color=_period_color(i), ls="--", lw=1)
+        ax.text(1 / p, 1.03, f"period {p}", color=_period_color(i), ha="center", fontsize=8)
+    ax.set_xlim(0, 0.5)
+    ax.set_ylim(0, 1.1)
+    ax.set_xlabel("frequency f (cycles / pixel)")
+    ax.set_ylabel("|H(f)| / m  (gain rel. to the mean)")
+    ax.set_title("a size-m box filter is zero at f = j/m: it removes period p exactly when p divides m",
+                 fontsize=9)
+    ax.legend(fontsize=7, ncol=2, loc="upper right")
+    return fig
+
+
+def plot_stride1_gallery(
+    analyses: Sequence[StackAnalysis], n_periods: int = 2, image_size: int = 16
+) -> Figure:
+    """One column per final stride-1 size: 1D interior signal, 2D map and 1D spectrum.
+
+    Args:
+        analyses: :func:`nbhelpers.analyze_stack` results (``with_2d=True``), typically the
+            same stack with ``final_size`` = 1, 2, ...
+        n_periods: periods of the 1D interior to draw.
+        image_size: interior pixels of the 2D map to show along each axis.
+    """
+    n = len(analyses)
+    fig, axes = new_figure(3, n, width=1.9 * n + 0.6, height=6.0)
+    for col, a in enumerate(analyses):
+        line = to_numpy(a.interior)[: n_periods * a.period]
+        ax = axes[0, col]
+        ax.bar(np.arange(len(line)), line, width=0.9, color=COLORS["deconv"])
+        low, high = float(line.min()), float(line.max())
+        ax.set_ylim(0, high * 1.1 if high > 0 else 1)
+        ax.set_title(f"m={a.final_size}: max/min {high / low:.2f}" if low > 0 else f"m={a.final_size}",
+                     fontsize=9)
+        ax.set_xticks([])
+        if a.image is not None:
+            _image(axes[1, col], to_numpy(a.image), "", image_size)
+        else:
+            axes[1, col].axis("off")
+        mean = float(to_numpy(a.interior).mean())
+        draw_spectrum_stems(axes[2, col], a.freqs, a.power, a.periods, log=True, reference=mean**2)
+        axes[2, col].set_xlabel("cycles/pixel", fontsize=8)
+        if col:
+            for r in range(3):
+                axes[r, col].set_ylabel("")
+    axes[0, 0].set_ylabel("1D interior")
+    axes[1, 0].set_ylabel("2D interior")
+    return fig
+
+
+def plot_dampening(
+    tables: Mapping[str, object], sizes: Sequence[int], periods: Sequence[int]
+) -> Figure:
+    """Heatmaps of surviving ripple (after / before) per stride-1 size m and period p.
+
+    Args:
+        tables: {title: (len(sizes), len(periods)) ratios} from :func:`nbhelpers.stride1_dampening`.
+        sizes: the sizes m (rows); periods: the periods p (columns).
+        Cells where p divides m are outlined (the all-ones filter removes them exactly).
+    """
+    fig, axes = new_figure(1, len(tables), width=3.2 * len(tables) + 0.6, height=3.4)
+    for ax, (title, table) in zip(axes[0], tables.items()):
+        values = to_numpy(table).astype(float)
+        im = ax.imshow(values, cmap="Reds", vmin=0, vmax=1, aspect="auto")
+        for (i, j), v in np.ndenumerate(values):
+            ax.text(j, i, "-" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=8,
+                    color="white" if v > 0.6 else "black")
+            if sizes[i] % periods[j] == 0:
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#1f77b4", lw=2))
+        ax.set_xticks(range(len(periods)), [str(p) for p in periods])
+        ax.set_yticks(range(len(sizes)), [str(m) for m in sizes])
+        ax.set_xlabel("artifact period p")
+        ax.set_ylabel("stride-1 layer size m")
+        ax.set_title(title, fontsize=9)
+    fig.colorbar(im, ax=axes[0, -1], shrink=0.8, label="ripple after / before")
+    return fig
+
+
+def plot_layer_matrices(matrices: Mapping[str, object], row_sums: Mapping[str, object]) -> Figure:
+    """Matrices of linear upsampling layers side by side, with their row sums below.
+
+    Args:
+        matrices: {name: (n_out, n_in) matrix} (from :func:`nbhelpers.layer_matrix`).
+        row_sums: {name: (n_out,) row sums}: the output for a constant input of 1.
+    """
+    n = len(matrices)
+    fig, axes = new_figure(2, n, width=3.3 * n, height=6.2, height_ratios=[3, 1])
+    for col, (name, matrix) in enumerate(matrices.items()):
+        m = to_numpy(matrix).astype(float)
+        lim = max(float(np.abs(m).max()), 1e-12)
+        ax = axes[0, col]
+        if m.min() >= 0:  # non-negative entries: a sequential map reads better
+            ax.imshow(m, cmap="Reds", vmin=0, vmax=lim * 1.25, interpolation="nearest")
+        else:
+            ax.imshow(m, cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
+        if m.size <= 400:
+            for (i, j), v in np.ndenumerate(m):
+                if abs(v) > 1e-9:
+                    ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=5,
+                            color="white" if abs(v) > 0.6 * lim else "black")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("input position")
+        ax.set_ylabel("output position" if col == 0 else "")
+        sums = to_numpy(row_sums[name]).astype(float)
+        bx = axes[1, col]
+        colors = [COLORS["deconv"] if i % 2 else COLORS["resize"] for i in range(len(sums))]
+        bx.bar(np.arange(len(sums)), sums, color=colors, width=0.85)
+        bx.set_xlim(-0.5, len(sums) - 0.5)
+        bx.set_ylim(0, max(float(sums.max()), 1e-12) * 1.15)
+        bx.set_xlabel("output position (colour = phase)")
+        bx.set_ylabel("row sum" if col == 0 else "")
+    return fig

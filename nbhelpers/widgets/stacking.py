@@ -1,0 +1,229 @@
+"""The stack explorer: up to three transposed convolutions and an optional stride-1 layer.
+
+Sliders set each layer's kernel size and stride and the size m of a final stride-1 layer; the
+figure shows the coverage (borders included), the spectrum of the periodic interior and the
+exact-period index at every period the stack can produce, redrawn in place.
+"""
+
+from __future__ import annotations
+
+import html
+import numbers
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from ..plots.stacking import draw_period_indices, draw_spectrum_stems
+from ..plots.style import COLORS, FIGURE_DPI
+from ..stacking import StackAnalysis, analyze_stack
+from .base import FigureView
+
+KERNEL_RANGE = (1, 8)
+STRIDE_RANGE = (1, 4)
+FINAL_RANGE = (1, 8)
+LAYER_RANGE = (1, 3)
+
+
+def _check_setting(name: str, value: object, low: int, high: int) -> str | None:
+    """None when ``value`` is a whole number in [low, high], else a readable explanation."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return f"{name} must be a whole number, got {value!r}."
+    if not float(value).is_integer():
+        return (f"{name} must be a whole number, got {value}: a kernel has a whole number of taps "
+                "and a stride moves a whole number of pixels.")
+    if not low <= int(value) <= high:
+        return f"{name} must be between {low} and {high} in this explorer, got {int(value)}."
+    return None
+
+
+def check_stack_settings(
+    kernel_sizes: Sequence[object], strides: Sequence[object], final_size: object | None
+) -> list[str]:
+    """Readable problems with explorer settings (empty list when they can be drawn).
+
+    Checks 1-3 layers, whole-number kernel sizes in 1..8, strides in 1..4, and a final
+    stride-1 size in 1..8 (or None). Gaps (k < s) are *not* problems: they are drawn, and
+    :func:`describe_stack` explains them.
+    """
+    problems = []
+    if len(kernel_sizes) != len(strides):
+        problems.append(f"give one stride per layer: {len(kernel_sizes)} kernel sizes but "
+                        f"{len(strides)} strides.")
+    if not LAYER_RANGE[0] <= len(kernel_sizes) <= LAYER_RANGE[1]:
+        problems.append(f"the explorer stacks 1 to 3 layers, got {len(kernel_sizes)}.")
+    for i, k in enumerate(kernel_sizes):
+        problems.append(_check_setting(f"kernel size of layer {i + 1}", k, *KERNEL_RANGE))
+    for i, s in enumerate(strides):
+        problems.append(_check_setting(f"stride of layer {i + 1}", s, *STRIDE_RANGE))
+    if final_size is not None:
+        problems.append(_check_setting("stride-1 layer size m", final_size, *FINAL_RANGE))
+    return [p for p in problems if p]
+
+
+def describe_stack(analysis: StackAnalysis) -> str:
+    """One-paragraph HTML summary of a stack: period, unevenness, gaps, strongest period."""
+    layers = analysis.kernel_sizes[: len(analysis.kernel_sizes) - (analysis.final_size is not None)]
+    strides = analysis.strides[: len(layers)]
+    parts = [f"<b>{html.escape(analysis.label)}</b>: period {analysis.period}"]
+    gaps = [i + 1 for i, (k, s) in enumerate(zip(layers, strides)) if k < s]
+    if analysis.has_gaps:
+        which = ", ".join(f"layer {i} (k={layers[i - 1]} &lt; s={strides[i - 1]})" for i in gaps)
+        parts.append(
+            "<span style='color:#b00'>some output positions get <b>no paint at all</b>: "
+            f"{which or 'the kernels are too short for the strides'} leaves gaps between windows, "
+            "so the unevenness is infinite. A later stride-1 layer can fill gaps when m is "
+            "large enough.</span>"
+        )
+    elif analysis.period == 1:
+        parts.append("every stride is 1: nothing periodic can appear.")
+    elif analysis.unevenness == 1:
+        parts.append("flat interior: every position gets the same paint (no artifact).")
+    else:
+        parts.append(f"unevenness (max/min) <b>{analysis.unevenness:.3g}</b>")
+    if analysis.periods and float(analysis.indices.max()) > 1e-9:
+        best = int(analysis.indices.argmax())
+        listing = ", ".join(f"p={p}: {float(v):.2f}" for p, v in zip(analysis.periods, analysis.indices))
+        parts.append(f"exact-period index {listing} (largest at period {analysis.periods[best]})")
+    return " &nbsp;".join(parts)
+
+
+class StackExplorer:
+    """Sliders for up to three layers (kernel size 1-8, stride 1-4) and a final stride-1 layer.
+
+    ``widget`` is the box to display; ``update(kernel_sizes, strides, final_size)`` redraws
+    and returns milliseconds taken (invalid settings show an explanation instead of failing).
+    """
+
+    def __init__(
+        self,
+        kernel_sizes: Sequence[int] = (3, 3),
+        strides: Sequence[int] = (2, 2),
+        final_size: int | None = None,
+        n_in: int = 6,
+    ):
+        self.n_in = n_in
+        # No layout engine: fixed margins redraw twice as fast as constrained layout. (A figure
+        # made with layout="none" gets the house style's constrained layout back on savefig,
+        # a placeholder engine set afterwards does not.)
+        self.figure = Figure(figsize=(8.0, 4.2), dpi=FIGURE_DPI)
+        self.figure.set_layout_engine("none")
+        self.view = FigureView(self._draw)
+        style = {"description_width": "70px"}
+        layout = widgets.Layout(width="260px")
+        ks = list(kernel_sizes) + [3] * (3 - len(kernel_sizes))
+        ss = list(strides) + [2] * (3 - len(strides))
+        self.layers = widgets.IntSlider(len(kernel_sizes), *LAYER_RANGE, description="layers",
+                                        style=style, layout=layout)
+        self.kernels = [widgets.IntSlider(k, *KERNEL_RANGE, description=f"k{i + 1}", style=style,
+                                          layout=layout) for i, k in enumerate(ks)]
+        self.strides = [widgets.IntSlider(s, *STRIDE_RANGE, description=f"s{i + 1}", style=style,
+                                          layout=layout) for i, s in enumerate(ss)]
+        self.use_final = widgets.Checkbox(final_size is not None, description="final stride-1 layer")
+        self.final = widgets.IntSlider(final_size or 2, *FINAL_RANGE, description="size m",
+                                       style=style, layout=layout)
+        self.text = widgets.HTML()
+        self.last_ms = float("nan")
+        controls = [self.layers, *self.kernels, *self.strides, self.use_final, self.final]
+        for control in controls:
+            control.observe(self._on_change, names="value")
+        columns = widgets.HBox([
+            widgets.VBox([self.layers, self.use_final, self.final]),
+            widgets.VBox(self.kernels),
+            widgets.VBox(self.strides),
+        ])
+        self.widget = widgets.VBox([columns, self.text, self.view.image])
+        self._on_change()
+
+    def _on_change(self, _change: object = None) -> None:
+        n = self.layers.value
+        for i in range(3):
+            self.kernels[i].disabled = self.strides[i].disabled = i >= n
+        self.final.disabled = not self.use_final.value
+        self.update([k.value for k in self.kernels[:n]], [s.value for s in self.strides[:n]],
+                    self.final.value if self.use_final.value else None)
+
+    def update(
+        self, kernel_sizes: Sequence[object], strides: Sequence[object], final_size: object | None = None
+    ) -> float:
+        """Redraw for these settings; returns compute + draw time in milliseconds."""
+        problems = check_stack_settings(list(kernel_sizes), list(strides), final_size)
+        if problems:
+            self.text.value = ("<span style='color:#b00'><b>Cannot draw this stack:</b> "
+                               + " ".join(html.escape(p) for p in problems) + "</span>")
+            self.last_ms = self.view.show(analysis=None, message="\n".join(problems))
+            return self.last_ms
+        analysis = analyze_stack([int(k) for k in kernel_sizes], [int(s) for s in strides],
+                                 None if final_size is None else int(final_size), n_in=self.n_in)
+        self.text.value = describe_stack(analysis)
+        self.last_ms = self.view.show(analysis=analysis, message="")
+        return self.last_ms
+
+    def _build_axes(self) -> None:
+        """Create the three panels once; updates only replace their artists (fast redraws)."""
+        fig = self.figure
+        grid = fig.add_gridspec(2, 3, left=0.08, right=0.98, bottom=0.12, top=0.93, hspace=0.55,
+                                wspace=0.3)
+        self.ax_coverage = fig.add_subplot(grid[0, :])
+        self.ax_spectrum = fig.add_subplot(grid[1, :2])
+        self.ax_indices = fig.add_subplot(grid[1, 2])
+        self.message = fig.text(0.5, 0.5, "", ha="center", va="center", fontsize=11, color="#b00",
+                                wrap=True)
+
+    @staticmethod
+    def _reset(ax) -> None:
+        for artist in [*ax.patches, *ax.lines, *ax.collections, *ax.texts]:
+            artist.remove()
+        ax.containers.clear()
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.remove()
+        ax.set_visible(True)
+        ax.axison = True
+
+    def _draw(self, analysis: StackAnalysis | None, message: str) -> Figure:
+        fig = self.figure
+        if not hasattr(self, "ax_coverage"):
+            self._build_axes()
+        panels = (self.ax_coverage, self.ax_spectrum, self.ax_indices)
+        for ax in panels:
+            self._reset(ax)
+        if analysis is None:
+            for ax in panels:
+                ax.set_visible(False)
+            self.message.set_text("Cannot draw this stack:\n" + message)
+            return fig
+        self.message.set_text("")
+        top = self.ax_coverage
+        counts = analysis.coverage.to(torch.float64).numpy()
+        top.stairs(counts, np.arange(len(counts) + 1) - 0.5, fill=True, color=COLORS["deconv"])
+        top.set_xlim(-0.5, len(counts) - 0.5)
+        top.set_ylim(0, max(float(counts.max()), 1.0) * 1.1)
+        top.set_xlabel("output position")
+        top.set_ylabel("coverage")
+        top.set_title(f"coverage of {analysis.label} (n_in={self.n_in}, borders included)", fontsize=9)
+        spectrum = self.ax_spectrum
+        if analysis.period > 1:
+            draw_spectrum_stems(spectrum, analysis.freqs, analysis.power, analysis.periods[:6], log=True)
+            spectrum.set_title("power spectrum of the periodic interior", fontsize=9)
+        else:
+            spectrum.axison = False
+            spectrum.set_title("")
+            spectrum.text(0.5, 0.5, "period 1: no spectrum peaks", ha="center", va="center",
+                          transform=spectrum.transAxes)
+        bars = self.ax_indices
+        if analysis.periods:
+            draw_period_indices(bars, analysis.periods, analysis.indices, "exact-period index")
+            bars.set_title("index per period", fontsize=9)
+        else:
+            bars.set_visible(False)
+        return fig
+
+
+def stack_explorer(
+    kernel_sizes: Sequence[int] = (3, 3), strides: Sequence[int] = (2, 2), final_size: int | None = None
+):
+    """The explorer's widget (display it as the last expression of a cell)."""
+    return StackExplorer(kernel_sizes, strides, final_size).widget

@@ -1,0 +1,51 @@
+"""Static checks of the committed notebooks (nbval executes them; this checks how they ship)."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_notebooks_exist_in_order():
+    names = [p.name for p in NOTEBOOKS]
+    assert names[:2] == ["00_setup_check.ipynb", "01_uneven_overlap.ipynb"]
+    for name in names:
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", name), name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_executed_small_and_clean(path):
+    assert path.stat().st_size < 2_000_000
+    nb = json.loads(path.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code and all(c.get("execution_count") for c in code), "commit the notebook executed"
+    for cell in code:
+        for out in cell.get("outputs", []):
+            assert out["output_type"] != "error", f"{path.name} was committed with an error"
+    assert nb["cells"][0]["cell_type"] == "markdown"
+    assert nb["cells"][0]["source"][0].startswith("# ")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS[1:], ids=lambda p: p.name)
+def test_tutorial_notebooks_have_objectives_assertions_and_summary(path):
+    nb = json.loads(path.read_text())
+    text = "".join("".join(c["source"]) for c in nb["cells"])
+    assert "Learning objectives" in text and "Prerequisites" in text and "Time" in text
+    assert "## Summary" in text
+    assert text.count("assert ") >= 3
+    assert "# NBVAL_CHECK_OUTPUT" in text
+    assert any(
+        "image/png" in out.get("data", {})
+        for c in nb["cells"] if c["cell_type"] == "code" for out in c.get("outputs", [])
+    ), "a tutorial notebook shows figures"
+
+
+def test_no_hard_coded_devices_in_the_package():
+    for path in (ROOT / "nbhelpers").rglob("*.py"):
+        source = path.read_text()
+        assert ".cuda()" not in source, path
+        assert not re.search(r"device\s*=\s*['\"]cuda", source), path
