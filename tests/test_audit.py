@@ -1,0 +1,133 @@
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+from torch import nn
+
+from nbhelpers.audit import AuditReport, audit, find_resolution_changes, main
+from nbhelpers.overlap import unevenness
+from nbhelpers.zoo import ZOO
+
+
+def small_generator() -> nn.Module:
+    """4x4 -> 8x8 (k=3, s=2, uneven) -> 16x16 (k=4, s=2, even)."""
+    return nn.Sequential(
+        nn.ConvTranspose2d(4, 4, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+        nn.ConvTranspose2d(4, 1, 4, stride=2, padding=1),
+    )
+
+
+def test_periods_and_unevenness_match_hand_calculations():
+    report = audit(small_generator(), (1, 4, 4, 4))
+    first, second = report.layers
+    assert (first.kind, first.kernel_size, first.stride) == ("ConvTranspose2d", (3, 3), (2, 2))
+    assert first.input_size == (4, 4) and first.output_size == (8, 8)
+    assert first.unevenness == pytest.approx(unevenness(3, 2) ** 2) == 4.0
+    assert first.period == 4 and first.where == "output"  # period 2, then upsampled x2
+    assert second.unevenness == 1.0 and second.period == 2
+    assert report.output_shape == (1, 1, 16, 16)
+    assert set(report.output_index) == {2, 4}
+    assert all(layer.offending for layer in report.layers)
+    assert "uneven overlap" in first.suggestion and "even overlap" in second.suggestion
+
+
+def test_downsampling_layers_report_gradient_periods():
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.ReLU(),
+                          nn.Conv2d(8, 8, 3, stride=2, padding=1), nn.AvgPool2d(2),
+                          nn.Flatten(), nn.Linear(8 * 4 * 4, 2))
+    report = audit(model, (1, 3, 32, 32))
+    conv1, conv2, pool = report.layers
+    assert conv1.where == "input gradient" and conv1.period == 2 and conv2.period == 4
+    assert pool.period == 1 and not pool.offending  # k = s average pooling is even
+    assert report.output_index == {}  # a classifier has no spatial output
+    assert set(report.gradient_index) == {2, 4}
+    assert all(r >= 1.0 for r in report.gradient_phase_ratio.values())
+    assert any("no spatial" in note for note in report.notes)
+
+
+def test_stride1_convs_and_resize_modules():
+    model = nn.Sequential(nn.Conv2d(3, 3, 5), nn.Upsample(scale_factor=2), nn.Conv2d(3, 3, 3, padding=1))
+    records, out = find_resolution_changes(model, (1, 3, 12, 12))
+    assert [type(r["module"]).__name__ for r in records] == ["Upsample"]  # the k=5 crop is not one
+    report = audit(model, (1, 3, 12, 12))
+    assert report.layers[0].stride == (2, 2) and not report.layers[0].offending
+    assert report.layers[0].suggestion == "ok"
+
+
+def test_zoo_reports():
+    dcgan = audit(ZOO["dcgan"].factory(), ZOO["dcgan"].input_shape)
+    assert [layer.period for layer in dcgan.layers] == [8, 4, 2]  # the k=4, s=1 projection is skipped
+    assert all(layer.unevenness == 1.0 for layer in dcgan.layers)
+    wave = audit(ZOO["wavegan"].factory(), ZOO["wavegan"].input_shape)
+    assert [layer.period for layer in wave.layers] == [256, 64, 16, 4]
+    assert wave.layers[0].unevenness == pytest.approx(7 / 6)
+    espcn = audit(ZOO["espcn"].factory(), ZOO["espcn"].input_shape)
+    assert espcn.layers[0].kind == "PixelShuffle" and espcn.layers[0].period == 3
+    assert espcn.output_index[3] > 10 * espcn.output_index[2]  # random init: a period-3 pattern
+    unet = audit(ZOO["unet"].factory(), ZOO["unet"].input_shape)
+    assert [layer.kind for layer in unet.layers] == ["MaxPool2d", "MaxPool2d", "ConvTranspose2d",
+                                                      "ConvTranspose2d"]
+
+
+def test_report_renderings():
+    report = audit(small_generator(), (1, 4, 4, 4))
+    text = str(report)
+    assert "ConvTranspose2d" in text and "k=3 s=2 p=1" in text and "4 out" in text
+    page = report._repr_html_()
+    assert page.count("<tr") == 3 and "#fde0dc" in page
+    data = report.to_dict()
+    json.dumps(data)
+    assert data["layers"][0]["period"] == 4
+
+
+def test_model_without_resolution_change():
+    report = audit(nn.Sequential(nn.Conv2d(3, 3, 3, padding=1)), (1, 3, 8, 8))
+    assert report.layers == [] and "No resolution-changing layer" in str(report)
+    assert "No resolution-changing layer" in report._repr_html_()
+
+
+def test_gaps_are_infinite_unevenness():
+    report = audit(nn.ConvTranspose2d(1, 1, 1, stride=2), (1, 1, 4, 4))
+    assert math.isinf(report.layers[0].unevenness)
+    assert report.to_dict()["layers"][0]["unevenness"] == "inf"
+    assert "gaps" in str(report)
+
+
+def test_bad_input():
+    with pytest.raises(TypeError, match="nn.Module"):
+        audit(lambda x: x, (1, 3, 8, 8))
+    with pytest.raises(ValueError, match=r"input_shape=\(1, 5, 8, 8\)"):
+        audit(small_generator(), (1, 5, 8, 8))
+    with pytest.raises(TypeError, match="input_shape"):
+        audit(small_generator(), "1,4,4,4")
+    with pytest.raises(ValueError, match="input_shape"):
+        audit(small_generator(), (1, 0, 4, 4))
+
+
+def test_audit_restores_training_mode():
+    model = small_generator().train()
+    audit(model, (1, 4, 4, 4))
+    assert model.training
+
+
+def test_command_line(capsys):
+    assert main(["nbhelpers.zoo:dcgan_generator", "--input-shape", "1,100,1,1"]) == 0
+    assert "ConvTranspose2d" in capsys.readouterr().out
+    assert main(["nbhelpers.zoo:dcgan_generator", "--input-shape", "1,3,1,1"]) == 2
+    assert "input_shape=(1, 3, 1, 1)" in capsys.readouterr().err
+    assert main(["no_such_module_xyz:f", "--input-shape", "1,2"]) == 2
+    assert "cannot load" in capsys.readouterr().err
+    assert main(["nbhelpers.zoo:dcgan_generator", "--input-shape", "1,a"]) == 2
+
+
+def test_command_line_as_a_module():
+    out = subprocess.run([sys.executable, "-m", "nbhelpers.audit", "nbhelpers.zoo:espcn",
+                          "--input-shape", "1,3,8,8"], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert "PixelShuffle" in out.stdout
+
+
+def test_report_type():
+    assert isinstance(audit(small_generator(), (1, 4, 4, 4)), AuditReport)
