@@ -14,7 +14,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: install install-ui lab test test-ui unit lint notebooks bench html clean help
+.PHONY: install install-ui lab test test-ui unit lint notebooks bench html student clean help
 
 help:
 	@echo "make lab        open JupyterLab on notebooks/ (creates .venv when missing)"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench      time each notebook and the widget update"
 	@echo "make test-ui    JupyterLab + headless Chromium: widgets render and respond"
 	@echo "make html       executed notebooks as static HTML in build/html/"
+	@echo "make student    student versions (solutions stubbed, outputs cleared) in build/student/"
 	@echo "make install    create .venv and install nbhelpers (idempotent)"
 
 install: $(STAMP)
@@ -53,6 +54,10 @@ install-ui: install
 # Needs Chromium from the system (Debian: apt-get install -y chromium); skipped without it.
 test-ui: install-ui
 	$(BIN)/python -m pytest tests/ui -q -rs
+
+# FORCE=1 overwrites student files that are newer than their source.
+student: install
+	FORCE=$(FORCE) $(BIN)/python -m nbhelpers.student $(NOTEBOOKS) --out build/student
 
 html: install
 	$(BIN)/python -m nbhelpers.site $(NOTEBOOKS) --out build/html

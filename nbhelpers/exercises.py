@@ -1,0 +1,269 @@
+"""Automatic checks for the notebooks' exercises.
+
+Each ``check_*`` function runs the student's function or class on several cases, including
+cases the notebook never shows, and compares its *behaviour* with nbhelpers' own functions
+(never with a stored answer). On success it prints a short confirmation; on failure it raises
+:class:`ExerciseFailed` (an ``AssertionError``) saying which input was tried, what was
+expected, what came back, and a nudge.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import nn
+
+from .metrics import checkerboard_index, polyphase_means
+from .overlap import coverage, unevenness
+from .stacking import analyze_stack, stride1_response
+
+
+class ExerciseFailed(AssertionError):
+    """The student's answer is not right yet; the message says why and how to proceed."""
+
+
+def _fail(exercise: str, case: str, expected: object, got: object, nudge: str) -> None:
+    raise ExerciseFailed(
+        f"{exercise}: not yet. For {case} the expected result is {expected!r} but your code "
+        f"returned {got!r}.\nHint: {nudge}"
+    )
+
+
+def _call(exercise: str, fn: Callable, case: str, *args: object) -> object:
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise NotImplementedError(
+            f"{exercise}: not implemented yet. Replace the `raise NotImplementedError(...)` line "
+            "with your code, run that cell, then run this check again."
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - reported to the student with the input
+        raise ExerciseFailed(
+            f"{exercise}: calling your code on {case} raised {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _ok(exercise: str, n_cases: int, extra: str = "") -> None:
+    print(f"✓ {exercise}: correct on {n_cases} cases, including some the notebook never shows."
+          + (f" {extra}" if extra else ""))
+
+
+def _callable(exercise: str, fn: object) -> None:
+    if not callable(fn):
+        raise ExerciseFailed(f"{exercise}: pass your function itself (without calling it), got "
+                             f"{type(fn).__name__}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 01
+# ---------------------------------------------------------------------------------------------
+
+COVERAGE_CASES = [(3, 2, 4), (4, 2, 3), (5, 3, 4), (1, 2, 3), (2, 3, 2), (7, 4, 5), (6, 1, 2), (3, 3, 1)]
+
+
+def check_coverage_by_hand(fn: Callable[[int, int, int], Sequence[int]]) -> None:
+    """Check ``fn(kernel_size, stride, n_in) -> list of ints`` against :func:`coverage`."""
+    exercise = "coverage_by_hand"
+    _callable(exercise, fn)
+    for k, s, n in COVERAGE_CASES:
+        case = f"kernel_size={k}, stride={s}, n_in={n}"
+        got = _call(exercise, fn, case, k, s, n)
+        expected = coverage(k, s, n_in=n, device="cpu").tolist()
+        try:
+            got_list = [int(v) for v in (got.tolist() if isinstance(got, torch.Tensor) else got)]
+        except (TypeError, ValueError):
+            _fail(exercise, case, expected, got, "return a list of integers, one per output position.")
+        if len(got_list) != len(expected):
+            _fail(exercise, case, expected, got_list,
+                  f"the output has (n_in - 1) * stride + kernel_size = {len(expected)} positions: "
+                  "input i paints positions i*stride up to i*stride + kernel_size - 1.")
+        if got_list != expected:
+            _fail(exercise, case, expected, got_list,
+                  "loop over the inputs i and add 1 to every output position in the window "
+                  "[i*stride, i*stride + kernel_size).")
+    _ok(exercise, len(COVERAGE_CASES))
+
+
+def check_unevenness_formula(fn: Callable[[int, int], float]) -> None:
+    """Check ``fn(kernel_size, stride) -> float`` against :func:`unevenness` for k <= 12, s <= 5."""
+    exercise = "unevenness_formula"
+    _callable(exercise, fn)
+    cases = [(k, s) for s in range(1, 6) for k in range(1, 13)]
+    for k, s in cases:
+        case = f"kernel_size={k}, stride={s}"
+        got = _call(exercise, fn, case, k, s)
+        expected = unevenness(k, s)
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            _fail(exercise, case, expected, got, "return a number (float('inf') for gaps).")
+        if math.isinf(expected) != math.isinf(value) or (
+            not math.isinf(expected) and abs(value - expected) > 1e-9
+        ):
+            nudge = ("when the kernel is shorter than the stride some outputs get no paint: "
+                     "return float('inf').") if k < s else (
+                "an interior output is covered by either floor(k/s) or ceil(k/s) windows.")
+            _fail(exercise, case, expected, value, nudge)
+    _ok(exercise, len(cases))
+
+
+def check_checkerboard_index_by_hand(fn: Callable[[torch.Tensor, int], float]) -> None:
+    """Check ``fn(image (H, W), period) -> float`` against :func:`checkerboard_index`."""
+    exercise = "checkerboard_index_by_hand"
+    _callable(exercise, fn)
+    gen = torch.Generator().manual_seed(7)
+    cases = []
+    for h, w, p in [(8, 8, 2), (12, 9, 3), (16, 16, 4), (10, 10, 2), (7, 11, 2)]:
+        image = torch.rand(h, w, generator=gen)
+        image[::p, ::p] += 0.5  # a period-p pattern on top of noise
+        cases.append((image, p))
+    for image, p in cases:
+        case = f"an image of shape {tuple(image.shape)} at period {p}"
+        got = _call(exercise, fn, case, image.clone(), p)
+        expected = checkerboard_index(image, p).item()
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            _fail(exercise, case, round(expected, 4), got, "return a single number.")
+        if abs(value - expected) > 1e-4 * max(1.0, expected):
+            means = polyphase_means(image, p)
+            pop, sample = image.std(unbiased=False).item(), image.std().item()
+            largest = (means - means.mean()).abs().max().item() / pop
+            nudge = ("crop the image to a multiple of the period first (top-left corner), take the "
+                     "mean of each image[r::p, c::p], subtract the mean of those means, and divide "
+                     "their rms by image.std(unbiased=False).")
+            if abs(value - expected * pop / sample) < 1e-4:
+                nudge = "use the population standard deviation: image.std(unbiased=False)."
+            elif abs(value - largest) < 1e-4:
+                nudge = "take the rms (root of the mean of squares) of the periodic part, not its maximum."
+            _fail(exercise, case, round(expected, 4), round(value, 4), nudge)
+    _ok(exercise, len(cases))
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 02
+# ---------------------------------------------------------------------------------------------
+
+
+def check_stack_periods(fn: Callable[[Sequence[int], Sequence[int]], Sequence[int]]) -> None:
+    """Check ``fn(kernel_sizes, strides) -> sorted periods`` where the stack has structure."""
+    exercise = "stack_periods"
+    _callable(exercise, fn)
+    cases = [([3, 3], [2, 2]), ([3, 3, 3], [2, 2, 2]), ([4, 4], [2, 2]), ([3], [3]), ([5, 3], [2, 2]),
+             ([4, 3], [2, 2]), ([2, 2, 2], [2, 2, 2]), ([3, 4], [2, 2]), ([5], [3])]
+    for ks, ss in cases:
+        case = f"kernel_sizes={ks}, strides={ss}"
+        got = _call(exercise, fn, case, list(ks), list(ss))
+        stack = analyze_stack(ks, ss)
+        expected = [p for p, v in zip(stack.periods, stack.indices.tolist()) if v > 1e-6]
+        try:
+            got_list = sorted(int(p) for p in got)
+        except (TypeError, ValueError):
+            _fail(exercise, case, expected, got, "return a list of integer periods.")
+        if got_list != expected:
+            extra = set(got_list) - set(expected)
+            nudge = ("only the divisors of the product of the strides can appear; check each one "
+                     "with the exact-period index of the interior coverage.")
+            if extra and not expected:
+                nudge = ("this stack's interior coverage is flat: every stride divides its kernel "
+                         "size, so there is no period at all.")
+            elif extra:
+                nudge = (f"period(s) {sorted(extra)} divide the total stride but carry no structure "
+                         "here: a period is present only when its exact-period index is non-zero.")
+            _fail(exercise, case, expected, got_list, nudge)
+    _ok(exercise, len(cases))
+
+
+def check_box_filter_gain(fn: Callable[[int, int], float]) -> None:
+    """Check ``fn(period, m) -> gain`` against :func:`stride1_response`."""
+    exercise = "box_filter_gain"
+    _callable(exercise, fn)
+    cases = [(p, m) for p in (2, 3, 4, 5, 8) for m in (1, 2, 3, 4, 6, 7)]
+    for p, m in cases:
+        case = f"period={p}, m={m}"
+        got = _call(exercise, fn, case, p, m)
+        expected = stride1_response(p, m)
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            _fail(exercise, case, round(expected, 4), got, "return one number between 0 and 1.")
+        if abs(value - expected) > 1e-6:
+            nudge = ("sum the m phasors exp(-2j*pi*t/p) for t = 0..m-1, take the absolute value and "
+                     "divide by m (the gain at frequency 0).")
+            if value < -1e-9:
+                nudge = "a gain is a magnitude: take the absolute value."
+            elif m % p == 0:
+                nudge = "when p divides m the m phasors go round the circle a whole number of times."
+            _fail(exercise, case, round(expected, 4), round(value, 4), nudge)
+    _ok(exercise, len(cases))
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 03
+# ---------------------------------------------------------------------------------------------
+
+
+def check_flat_phase_sums(fn: Callable[[torch.Tensor, int, int], torch.Tensor]) -> None:
+    """Check ``fn(kernel (k, k), stride, padding) -> (stride, stride)`` against ``phase_sums``."""
+    from .models import phase_sums
+
+    exercise = "flat_phase_sums"
+    _callable(exercise, fn)
+    gen = torch.Generator().manual_seed(3)
+    cases = [(3, 2, 1), (4, 2, 1), (5, 2, 2), (3, 3, 0), (4, 2, 0), (6, 3, 1)]
+    for k, s, p in cases:
+        kernel = torch.randn(k, k, generator=gen)
+        case = f"a random {k}x{k} kernel, stride={s}, padding={p}"
+        got = _call(exercise, fn, case, kernel.clone(), s, p)
+        expected = phase_sums(kernel.view(1, 1, k, k), s, p)[0]
+        got_t = torch.as_tensor(got, dtype=expected.dtype) if not isinstance(got, torch.Tensor) else got
+        if tuple(got_t.shape) != (s, s):
+            _fail(exercise, case, f"a tensor of shape {(s, s)}", f"shape {tuple(got_t.shape)}",
+                  "one entry per output phase (row parity, column parity).")
+        if not torch.allclose(got_t.to(expected.dtype).cpu(), expected, atol=1e-5):
+            nudge = ("output position o receives tap t when o = stride*i - padding + t, so tap t "
+                     "feeds phase (t - padding) mod stride along each axis; add up the taps of "
+                     "each (row phase, column phase).")
+            unpadded = phase_sums(kernel.view(1, 1, k, k), s, 0)[0]
+            if torch.allclose(got_t.to(expected.dtype).cpu(), unpadded, atol=1e-5):
+                nudge = "the padding shifts which phase a tap lands in: use (t - padding) mod stride."
+            _fail(exercise, case, [[round(v, 3) for v in row] for row in expected.tolist()],
+                  [[round(float(v), 3) for v in row] for row in got_t.tolist()], nudge)
+    _ok(exercise, len(cases))
+
+
+def check_resize_conv(layer_class: type) -> None:
+    """Check a resize-convolution layer class ``layer_class(c_in, c_out)`` that doubles H and W."""
+    exercise = "resize-convolution layer"
+    if not isinstance(layer_class, type) or not issubclass(layer_class, nn.Module):
+        raise ExerciseFailed(f"{exercise}: pass your nn.Module subclass itself, got {layer_class!r}")
+    cases = [(3, 5, (2, 3, 5, 7)), (8, 2, (1, 8, 6, 6)), (1, 1, (4, 1, 3, 4))]
+    for c_in, c_out, shape in cases:
+        case = f"{layer_class.__name__}({c_in}, {c_out}) on an input of shape {shape}"
+        torch.manual_seed(0)
+        layer = _call(exercise, layer_class, case, c_in, c_out)
+        if any(isinstance(m, (nn.ConvTranspose1d, nn.ConvTranspose2d)) for m in layer.modules()):
+            raise ExerciseFailed(f"{exercise}: {case} contains a transposed convolution; resize first "
+                                 "(e.g. F.interpolate(..., mode='nearest')), then convolve.")
+        if not any(p.requires_grad for p in layer.parameters()):
+            raise ExerciseFailed(f"{exercise}: {case} has no trainable parameters: the convolution "
+                                 "after the resize is what the network learns.")
+        x = torch.randn(shape)
+        y = _call(exercise, layer, case, x)
+        expected = (shape[0], c_out, 2 * shape[2], 2 * shape[3])
+        if not isinstance(y, torch.Tensor) or tuple(y.shape) != expected:
+            _fail(exercise, case, f"output shape {expected}",
+                  f"shape {tuple(y.shape)}" if isinstance(y, torch.Tensor) else y,
+                  "double the height and width with the resize, and pad the convolution so it keeps "
+                  "the size (padding = kernel_size // 2).")
+        flat = _call(exercise, layer, case, torch.ones(2, c_in, 8, 8)).detach()
+        inner = flat[..., 2:-2, 2:-2]
+        if inner.std() > 1e-5 and checkerboard_index(inner, 2, reduce="batch").item() > 1e-4:
+            raise ExerciseFailed(
+                f"{exercise}: on a constant input the interior of the output should be constant, but "
+                f"it has a period-2 pattern (index {checkerboard_index(inner, 2).item():.3f}). "
+                "Hint: resize with nearest or bilinear interpolation, then a stride-1 convolution."
+            )
+    _ok(exercise, len(cases), "A constant input stays constant: no checkerboard by construction.")
