@@ -50,6 +50,15 @@ def _ok(exercise: str, n_cases: int, extra: str = "") -> None:
           + (f" {extra}" if extra else ""))
 
 
+def _number(exercise: str, case: str, expected: object, got: object, what: str) -> float:
+    """``got`` as a float, or a failure telling the student to return ``what``."""
+    try:
+        return float(got)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        _fail(exercise, case, expected, got, f"return {what}.")
+        raise  # pragma: no cover - _fail always raises
+
+
 def _callable(exercise: str, fn: object) -> None:
     if not callable(fn):
         raise ExerciseFailed(f"{exercise}: pass your function itself (without calling it), got "
@@ -95,10 +104,7 @@ def check_unevenness_formula(fn: Callable[[int, int], float]) -> None:
         case = f"kernel_size={k}, stride={s}"
         got = _call(exercise, fn, case, k, s)
         expected = unevenness(k, s)
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            _fail(exercise, case, expected, got, "return a number (float('inf') for gaps).")
+        value = _number(exercise, case, expected, got, "a number (float('inf') for gaps)")
         if math.isinf(expected) != math.isinf(value) or (
             not math.isinf(expected) and abs(value - expected) > 1e-9
         ):
@@ -123,10 +129,7 @@ def check_checkerboard_index_by_hand(fn: Callable[[torch.Tensor, int], float]) -
         case = f"an image of shape {tuple(image.shape)} at period {p}"
         got = _call(exercise, fn, case, image.clone(), p)
         expected = checkerboard_index(image, p).item()
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            _fail(exercise, case, round(expected, 4), got, "return a single number.")
+        value = _number(exercise, case, round(expected, 4), got, "a single number")
         if abs(value - expected) > 1e-4 * max(1.0, expected):
             means = polyphase_means(image, p)
             pop, sample = image.std(unbiased=False).item(), image.std().item()
@@ -185,10 +188,7 @@ def check_box_filter_gain(fn: Callable[[int, int], float]) -> None:
         case = f"period={p}, m={m}"
         got = _call(exercise, fn, case, p, m)
         expected = stride1_response(p, m)
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            _fail(exercise, case, round(expected, 4), got, "return one number between 0 and 1.")
+        value = _number(exercise, case, round(expected, 4), got, "one number between 0 and 1")
         if abs(value - expected) > 1e-6:
             nudge = ("sum the m phasors exp(-2j*pi*t/p) for t = 0..m-1, take the absolute value and "
                      "divide by m (the gain at frequency 0).")
