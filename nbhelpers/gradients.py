@@ -702,6 +702,7 @@ def train_image_gan(
     for name, lr in (("lr_images", lr_images), ("lr_discriminator", lr_discriminator)):
         if not (isinstance(lr, (int, float)) and lr > 0):
             raise ValueError(f"{name} must be a positive number, got {lr!r}")
+    check_choice("image_update", image_update, IMAGE_UPDATES)
     device = x.device
     torch.manual_seed(seed)
     disc = (make_discriminator or (lambda s: PatchDiscriminator(s, x.shape[1])))(first_stride).to(device)
@@ -711,7 +712,6 @@ def train_image_gan(
     start = x.mean() + x.std() * smooth / smooth.std()
     images = nn.Parameter(start.to(device))
     opt_d = torch.optim.Adam(disc.parameters(), lr=lr_discriminator, betas=(0.5, 0.999))
-    check_choice("image_update", image_update, IMAGE_UPDATES)
     opt_g = torch.optim.Adam([images], lr=lr_images, betas=(0.5, 0.999)) if image_update == "adam" else None
 
     def index_now() -> float:
