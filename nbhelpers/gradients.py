@@ -646,6 +646,14 @@ class GanRun:
     generator_losses: list[float]
     first_stride: int
 
+    def mean_index(self, from_step: int = 0) -> float:
+        """Mean of the recorded index over steps >= ``from_step`` (smooths step-to-step noise)."""
+        values = [v for s, v in zip(self.steps, self.index) if s >= from_step]
+        if not values:
+            raise ValueError(f"from_step must be at most the last recorded step {self.steps[-1]}, "
+                             f"got {from_step}")
+        return sum(values) / len(values)
+
 
 def train_image_gan(
     real: torch.Tensor,

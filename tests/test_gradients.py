@@ -186,6 +186,9 @@ def test_image_gan_records_the_index_and_is_deterministic():
     again = train_image_gan(real, 2, n_images=4, steps=6, record_every=3, seed=0, progress=False)
     assert run.steps == [0, 3, 6] and len(run.index) == 3 and len(run.discriminator_losses) == 6
     assert run.images.shape == (4, 3, 16, 16) and torch.equal(run.images, again.images)
+    assert run.mean_index(3) == pytest.approx((run.index[1] + run.index[2]) / 2)
+    with pytest.raises(ValueError, match="from_step"):
+        run.mean_index(7)
     adam = train_image_gan(real, 1, n_images=4, steps=2, seed=0, progress=False, image_update="adam")
     assert adam.first_stride == 1 and adam.images.shape == (4, 3, 16, 16)
     assert PatchDiscriminator(1)(real[:2]).shape == (2,)
