@@ -157,3 +157,43 @@ __all__ += [
     "make_upsampler", "phase_map", "phase_sums", "phase_taps", "register_upsampler",
     "History", "benchmark_training_loop", "train", "train_grid",
 ]
+
+# isort: split
+# notebook 04: checkerboards in gradients
+from .gradients import (  # noqa: E402
+    DOWNSAMPLING_DESIGNS,
+    IMAGE_UPDATES,
+    BackwardCheck,
+    BlurPool2d,
+    DownsamplingCNN,
+    FeatureVisualization,
+    GanRun,
+    GradientArtifacts,
+    PatchDiscriminator,
+    backward_as_transposed_convolution,
+    downsampling_cnn,
+    excited_channels,
+    feature_visualization,
+    format_gradient_table,
+    gradient_checkerboard_index,
+    image_checkerboard_index,
+    image_source_task,
+    input_gradients,
+    jitter_comparison,
+    jitter_offsets,
+    make_downsampler,
+    measure_input_gradients,
+    phase_gradient_means,
+    phase_gradient_ratio,
+    readout_gradient,
+    train_image_gan,
+)
+
+__all__ += [
+    "DOWNSAMPLING_DESIGNS", "IMAGE_UPDATES", "BackwardCheck", "BlurPool2d", "DownsamplingCNN",
+    "FeatureVisualization", "GanRun", "GradientArtifacts", "PatchDiscriminator",
+    "backward_as_transposed_convolution", "downsampling_cnn", "excited_channels", "feature_visualization",
+    "format_gradient_table", "gradient_checkerboard_index", "image_checkerboard_index", "image_source_task",
+    "input_gradients", "jitter_comparison", "jitter_offsets", "make_downsampler", "measure_input_gradients",
+    "phase_gradient_means", "phase_gradient_ratio", "readout_gradient", "train_image_gan",
+]

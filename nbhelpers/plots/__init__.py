@@ -68,3 +68,22 @@ __all__ += [
     "plot_phase_kernels",
     "plot_reconstructions",
 ]
+
+# notebook 04: checkerboards in gradients
+from .gradients import (  # noqa: E402
+    plot_backward_identity,
+    plot_feature_visualizations,
+    plot_gan_index,
+    plot_gradient_index_by_design,
+    plot_gradient_magnitudes,
+    plot_readout_gradients,
+)
+
+__all__ += [
+    "plot_backward_identity",
+    "plot_feature_visualizations",
+    "plot_gan_index",
+    "plot_gradient_index_by_design",
+    "plot_gradient_magnitudes",
+    "plot_readout_gradients",
+]
