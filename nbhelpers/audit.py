@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from ._validate import check_int
+from .gradients import gradient_checkerboard_index, phase_gradient_ratio
 from .metrics import checkerboard_floor, checkerboard_index, polyphase_means
 from .overlap import unevenness
 
@@ -129,7 +130,7 @@ class AuditReport:
                          + ", ".join(f"p={p}: {v:.3f}" for p, v in self.output_index.items())
                          + (f" (noise floor {self.output_floor:.3f})" if self.output_floor else ""))
         if self.gradient_index:
-            lines.append("Input gradient: checkerboard index "
+            lines.append("Input gradient (batch-averaged index of |gradient|): "
                          + ", ".join(f"p={p}: {v:.3f}" for p, v in self.gradient_index.items())
                          + (f" (noise floor {self.gradient_floor:.3f})" if self.gradient_floor else "")
                          + "; strongest/weakest phase of mean |gradient| "
@@ -399,11 +400,15 @@ def _measure(model: nn.Module, shape: tuple[int, ...], report: AuditReport,
         in_sizes = shape[2:]
         ndim = len(in_sizes)
         for p in _periods(report, "input gradient", in_sizes, periods):
-            report.gradient_index[p] = checkerboard_index(grad, p, reduce="mean", ndim=ndim).item()
-            means = polyphase_means(grad.abs(), p, ndim=ndim).mean(dim=tuple(range(grad.dim() - ndim)))
-            report.gradient_phase_ratio[p] = (means.max() / means.min().clamp_min(1e-30)).item()
+            if ndim == 2:
+                report.gradient_index[p] = gradient_checkerboard_index(grad, p)
+                report.gradient_phase_ratio[p] = phase_gradient_ratio(grad, p)
+            else:  # 1D signals: the same measures on |gradient| over (N, C, L)
+                report.gradient_index[p] = checkerboard_index(grad.abs(), p, reduce="batch", ndim=1).item()
+                means = polyphase_means(grad.abs(), p, ndim=1).mean(dim=(0, 1))
+                report.gradient_phase_ratio[p] = (means.max() / means.min().clamp_min(1e-30)).item()
         if report.gradient_index:
-            report.gradient_floor = checkerboard_floor(in_sizes, 2)
+            report.gradient_floor = checkerboard_floor(in_sizes, 2) / math.sqrt(batch)
 
 
 def _load_factory(spec: str):

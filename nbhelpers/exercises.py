@@ -267,3 +267,91 @@ def check_resize_conv(layer_class: type) -> None:
                 "Hint: resize with nearest or bilinear interpolation, then a stride-1 convolution."
             )
     _ok(exercise, len(cases), "A constant input stays constant: no checkerboard by construction.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 04
+# ---------------------------------------------------------------------------------------------
+
+
+def check_input_gradient(fn: Callable[..., torch.Tensor]) -> None:
+    """Check ``fn(grad_output, weight, stride, padding, input_size) -> grad_input`` against autograd.
+
+    ``grad_output`` is (N, C_out, H', W'), ``weight`` the Conv2d weight (C_out, C_in, k, k),
+    ``input_size`` the (H, W) of the convolution's input; the result is (N, C_in, H, W).
+    """
+    exercise = "input_gradient"
+    _callable(exercise, fn)
+    gen = torch.Generator().manual_seed(11)
+    cases = [(3, 2, 1, 10), (3, 2, 1, 9), (4, 2, 1, 12), (2, 2, 0, 8), (5, 3, 2, 11), (3, 1, 1, 7)]
+    for k, s, p, n in cases:
+        weight = torch.randn(4, 3, k, k, generator=gen)
+        x = torch.randn(2, 3, n, n, generator=gen, requires_grad=True)
+        y = torch.nn.functional.conv2d(x, weight, stride=s, padding=p)
+        grad_output = torch.randn(y.shape, generator=gen)
+        (expected,) = torch.autograd.grad(y, x, grad_output)
+        case = f"k={k}, stride={s}, padding={p}, input {n}x{n}"
+        got = _call(exercise, fn, case, grad_output.clone(), weight.clone(), s, p, (n, n))
+        if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(expected.shape):
+            shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
+            _fail(exercise, case, f"a tensor of shape {tuple(expected.shape)}", shape,
+                  "the backward pass of a strided convolution is F.conv_transpose2d with the same "
+                  "weight, stride and padding; output_padding adds the rows and columns the "
+                  "stride dropped: input size - ((H' - 1) * stride - 2 * padding + k).")
+        if not torch.allclose(got.detach().cpu(), expected, atol=1e-4):
+            _fail(exercise, case, "autograd's input gradient",
+                  f"values off by up to {(got.detach().cpu() - expected).abs().max().item():.3g}",
+                  "use the weight as it is (conv_transpose2d flips it for you) with the convolution's "
+                  "own stride and padding.")
+    _ok(exercise, len(cases), "The backward pass of a strided convolution is a transposed one.")
+
+
+def check_smooth_downsampler(layer_class: type, seeds: Sequence[int] = range(6)) -> None:
+    """Check a layer ``layer_class(c_in, c_out)`` that halves H and W with an even input gradient.
+
+    Over several seeds, the strongest/weakest phase ratio of mean |input gradient| (for a random
+    readout of the output) must average at most 1.25, and the batch-averaged gradient index at
+    most half that of a stride-2, k=3 convolution measured the same way.
+    """
+    from .gradients import gradient_checkerboard_index, phase_gradient_ratio
+
+    exercise = "checkerboard-free downsampling"
+    if not isinstance(layer_class, type) or not issubclass(layer_class, nn.Module):
+        raise ExerciseFailed(f"{exercise}: pass your nn.Module subclass itself, got {layer_class!r}")
+
+    def gradients(make: Callable[[], nn.Module], seed: int, case: str) -> torch.Tensor:
+        torch.manual_seed(seed)
+        layer = _call(exercise, make, case)
+        gen = torch.Generator().manual_seed(seed)
+        x = torch.rand(16, 3, 32, 32, generator=gen, requires_grad=True)
+        y = _call(exercise, layer, case, x)
+        if not isinstance(y, torch.Tensor) or tuple(y.shape[-2:]) != (16, 16) or y.shape[1] != 8:
+            _fail(exercise, case, "output shape (16, 8, 16, 16)",
+                  tuple(y.shape) if isinstance(y, torch.Tensor) else y,
+                  "halve height and width (e.g. a stride-1 convolution, then a pooling or blur-pool "
+                  "layer with stride 2).")
+        if not any(q.requires_grad for q in layer.parameters()):
+            raise ExerciseFailed(f"{exercise}: {case} has no trainable parameters; keep a convolution.")
+        (grad,) = torch.autograd.grad((y * torch.randn(y.shape, generator=gen)).sum(), x)
+        return grad
+
+    case = f"{layer_class.__name__}(3, 8) on random 32x32 inputs"
+    ratios, indices, reference = [], [], []
+    for seed in seeds:
+        grad = gradients(lambda: layer_class(3, 8), seed, case)
+        ratios.append(phase_gradient_ratio(grad))
+        indices.append(gradient_checkerboard_index(grad))
+        strided = gradients(lambda: nn.Conv2d(3, 8, 3, stride=2, padding=1), seed, "reference")
+        reference.append(gradient_checkerboard_index(strided))
+    ratio = sum(ratios) / len(ratios)
+    index = sum(indices) / len(indices)
+    limit = 0.5 * sum(reference) / len(reference)
+    if ratio > 1.25 or index > limit:
+        _fail(exercise, case, f"phase ratio <= 1.25 and gradient index <= {limit:.3f}",
+              f"phase ratio {ratio:.2f}, gradient index {index:.3f}",
+              "some input pixels still get more gradient than their neighbours. Downsample with an "
+              "operation that treats every input pixel alike: a stride-1 convolution followed by "
+              "average pooling or a blur before subsampling (BlurPool), or a kernel size that the "
+              "stride divides.")
+    _ok(exercise, len(list(seeds)),
+        f"Phase ratio {ratio:.2f} (a k=3, stride-2 convolution: about 2), gradient index {index:.3f}.")

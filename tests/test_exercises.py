@@ -177,3 +177,65 @@ def test_checks_do_not_contain_answers():
     source = inspect.getsource(ex)
     assert "### BEGIN SOLUTION" not in source
     assert "[1, 1, 2, 1, 2" not in source  # no pasted coverage lists
+
+
+# --- notebook 04 --------------------------------------------------------------------------
+
+
+def input_gradient_ok(grad_output, weight, stride, padding, input_size):
+    k = weight.shape[-1]
+    extra = [n - ((m - 1) * stride - 2 * padding + k) for n, m in zip(input_size, grad_output.shape[-2:])]
+    return F.conv_transpose2d(grad_output, weight, stride=stride, padding=padding,
+                              output_padding=tuple(extra))
+
+
+class BlurDown(nn.Module):
+    def __init__(self, c_in, c_out):
+        super().__init__()
+        self.conv = nn.Conv2d(c_in, c_out, 3, padding=1)
+
+    def forward(self, x):
+        return F.avg_pool2d(self.conv(x), 2)
+
+
+class StridedK3(nn.Module):
+    def __init__(self, c_in, c_out):
+        super().__init__()
+        self.conv = nn.Conv2d(c_in, c_out, 3, stride=2, padding=1)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+class SubsampleAfterConv(BlurDown):
+    def forward(self, x):
+        return self.conv(x)[..., ::2, ::2]
+
+
+class NoDownsampling(BlurDown):
+    def forward(self, x):
+        return self.conv(x)
+
+
+def test_notebook04_correct_answers(capsys):
+    ex.check_input_gradient(input_gradient_ok)
+    ex.check_smooth_downsampler(BlurDown)
+    assert capsys.readouterr().out.count("✓") == 2
+
+
+@pytest.mark.parametrize("answer, words", [
+    (lambda g, w, s, p, size: F.conv_transpose2d(g, w, stride=s, padding=p), "output_padding"),
+    (lambda g, w, s, p, size: input_gradient_ok(g, w.flip(-1, -2), s, p, size), "as it is"),
+    (lambda g, w, s, p, size: F.interpolate(g, size=size)[:, :3], "values off"),
+])
+def test_input_gradient_wrong_answers(answer, words):
+    with pytest.raises(ExerciseFailed, match=words):
+        ex.check_input_gradient(answer)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (StridedK3, "more gradient"), (SubsampleAfterConv, "more gradient"), (NoDownsampling, "halve"),
+])
+def test_smooth_downsampler_wrong_answers(answer, words):
+    with pytest.raises(ExerciseFailed, match=words):
+        ex.check_smooth_downsampler(answer)
