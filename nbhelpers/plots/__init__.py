@@ -68,3 +68,26 @@ __all__ += [
     "plot_phase_kernels",
     "plot_reconstructions",
 ]
+
+# notebook 05: the fixes compared
+from .fixes import (  # noqa: E402
+    FIX_COLORS,
+    FIX_LABELS,
+    plot_border_comparison,
+    plot_cost,
+    plot_generator_periods,
+    plot_quality_vs_artifacts,
+    plot_radial_spectra,
+    plot_zoomed_reconstructions,
+)
+
+__all__ += [
+    "FIX_COLORS",
+    "FIX_LABELS",
+    "plot_border_comparison",
+    "plot_cost",
+    "plot_generator_periods",
+    "plot_quality_vs_artifacts",
+    "plot_radial_spectra",
+    "plot_zoomed_reconstructions",
+]
