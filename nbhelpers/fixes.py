@@ -307,9 +307,14 @@ def format_table(rows: Sequence[Sequence[object]], header: Sequence[str], digits
             raise ValueError(f"rows[{i}] has {len(row)} cells but header has {len(header)} columns")
         body.append([cell(v) for v in row])
     widths = [max(len(r[j]) for r in [header, *body]) for j in range(len(header))]
-    lines = ["  ".join(h.ljust(w) if j == 0 else h.rjust(w) for j, (h, w) in enumerate(zip(header, widths)))]
+
+    def numeric(text: str) -> bool:
+        return any(ch.isdigit() for ch in text) and not any(ch.isalpha() and ch not in "e" for ch in text)
+
+    # text columns align left, numeric columns right
+    left = [j == 0 or not all(numeric(r[j]) for r in body) for j in range(len(header))]
+    lines = ["  ".join(h.ljust(w) if lj else h.rjust(w) for h, w, lj in zip(header, widths, left))]
     lines.append("  ".join("-" * w for w in widths))
     for r in body:
-        lines.append("  ".join(c.ljust(w) if j == 0 else c.rjust(w)
-                               for j, (c, w) in enumerate(zip(r, widths))))
+        lines.append("  ".join(c.ljust(w) if lj else c.rjust(w) for c, w, lj in zip(r, widths, left)))
     return "\n".join(lines)

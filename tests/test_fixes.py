@@ -120,6 +120,8 @@ def test_format_table_aligns_columns():
     lines = text.splitlines()
     assert lines[0].startswith("kind") and "1.23" in lines[2] and lines[3].endswith("40")
     assert len({len(line) for line in lines}) == 1
+    text = format_table([["a", "long text", 1.0], ["b", "x", 10.0]], ["k", "what", "v"])
+    assert "x        " in text.splitlines()[3] and text.splitlines()[2].endswith(" 1")
     with pytest.raises(ValueError, match=r"rows\[0\]"):
         format_table([["a"]], ["x", "y"])
 
