@@ -90,7 +90,8 @@ def plot_generator_periods(
                       label="white-noise floor" if j == 0 else None)
     bar_ax.set_yscale("log")
     bar_ax.set_xticks(range(len(periods)))
-    bar_ax.set_xticklabels([f"period {p}" for p in periods])
+    bar_ax.set_xticklabels([str(p) for p in periods])
+    bar_ax.set_xlabel("period (pixels)")
     bar_ax.set_ylabel("exact-period index (batch-averaged)")
     bar_ax.legend(frameon=False, fontsize=8, loc="lower left")
     for row, name in enumerate(names):
