@@ -197,3 +197,37 @@ __all__ += [
     "input_gradients", "jitter_comparison", "jitter_offsets", "make_downsampler", "measure_input_gradients",
     "phase_gradient_means", "phase_gradient_ratio", "readout_gradient", "train_image_gan",
 ]
+
+# isort: split
+# notebook 05: the fixes (resize-convolution, sub-pixel + ICNR, blur) compared
+from .cost import count_flops, input_footprint, time_forward_backward  # noqa: E402
+from .fixes import (  # noqa: E402
+    Evaluation,
+    batch_period_floor,
+    batch_period_index,
+    border_errors,
+    error_by_border_distance,
+    evaluate_reconstruction,
+    flat_border_deviation,
+    format_table,
+    image_quality,
+    random_generator_indices,
+    ring_mask,
+)
+from .layers import (  # noqa: E402
+    UPSAMPLER_DESCRIPTIONS,
+    Blur2d,
+    SubPixelConv2d,
+    deconvolution,
+    icnr_,
+)
+from .models import staged_generator  # noqa: E402
+
+__all__ += [
+    "count_flops", "input_footprint", "time_forward_backward",
+    "Evaluation", "batch_period_floor", "batch_period_index", "border_errors", "error_by_border_distance",
+    "evaluate_reconstruction", "flat_border_deviation", "format_table", "image_quality",
+    "random_generator_indices", "ring_mask",
+    "UPSAMPLER_DESCRIPTIONS", "Blur2d", "SubPixelConv2d", "deconvolution", "icnr_",
+    "staged_generator",
+]

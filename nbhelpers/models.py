@@ -1,15 +1,18 @@
 """Small decoders and generators parameterised by their upsampling kind.
 
-Every upsampling layer doubles height and width. The kinds (keys of :data:`UPSAMPLERS`):
+Every upsampling layer doubles height and width. The kinds are the keys of
+:data:`nbhelpers.layers.UPSAMPLERS` (re-exported here), among them:
 
 - ``'deconv3'``: ``ConvTranspose2d(k=3, s=2, padding=1, output_padding=1)``, uneven overlap
   (s does not divide k);
 - ``'deconv4'``: ``ConvTranspose2d(k=4, s=2, padding=1)``, even overlap (DCGAN-style);
 - ``'nearest'`` and ``'bilinear'``: resize-convolution, i.e. resize x2 then pad then a 3x3
-  convolution (the article pads before the convolution so the border adds no artifact).
+  convolution (the article pads before the convolution so the border adds no artifact);
+- ``'subpixel'``, ``'subpixel_icnr'``, ``'subpixel_icnr_blur'`` (notebook 05): sub-pixel
+  convolution, without and with ICNR initialisation and a blur after the shuffle.
 
-Later notebooks add kinds with :func:`register_upsampler` (e.g. sub-pixel convolution with
-ICNR); every model here then accepts them.
+The layers themselves live in :mod:`nbhelpers.layers`; :func:`register_upsampler` adds kinds,
+and every model here then accepts them.
 """
 
 from __future__ import annotations
@@ -20,80 +23,19 @@ import torch
 from torch import nn
 
 from ._validate import check_choice, check_int
+from .layers import (
+    UPSAMPLERS,
+    ResizeConv2d,
+    SubPixelConv2d,
+    make_upsampler,
+    register_upsampler,
+)
 
-UpsamplerFactory = Callable[[int, int], nn.Module]
-
-
-class ResizeConv2d(nn.Module):
-    """Resize by an integer factor, pad, then convolve (resize-convolution).
-
-    Input (N, C_in, H, W) -> output (N, C_out, scale*H, scale*W).
-
-    Args:
-        in_channels, out_channels: channel counts.
-        mode: ``'nearest'`` or ``'bilinear'`` interpolation.
-        scale: upsampling factor (>= 1).
-        kernel_size: odd size of the convolution after the resize.
-        padding_mode: how to pad before the convolution: ``'reflect'`` (default),
-            ``'replicate'`` or ``'zeros'``.
-    """
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        mode: str = "nearest",
-        scale: int = 2,
-        kernel_size: int = 3,
-        padding_mode: str = "reflect",
-    ) -> None:
-        super().__init__()
-        self.mode = str(check_choice("mode", mode, ("nearest", "bilinear")))
-        self.scale = check_int("scale", scale, 1)
-        kernel_size = check_int("kernel_size", kernel_size, 1)
-        if kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be odd so the output keeps its size, got {kernel_size}")
-        self.padding_mode = str(check_choice("padding_mode", padding_mode, ("reflect", "replicate", "zeros")))
-        self.pad = kernel_size // 2
-        self.conv = nn.Conv2d(check_int("in_channels", in_channels, 1),
-                              check_int("out_channels", out_channels, 1), kernel_size)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.mode == "nearest":
-            x = nn.functional.interpolate(x, scale_factor=self.scale, mode="nearest")
-        else:
-            x = nn.functional.interpolate(x, scale_factor=self.scale, mode="bilinear", align_corners=False)
-        if self.pad:
-            mode = "constant" if self.padding_mode == "zeros" else self.padding_mode
-            x = nn.functional.pad(x, (self.pad,) * 4, mode=mode)
-        return self.conv(x)
-
-
-#: Upsampling kind -> constructor ``f(in_channels, out_channels) -> nn.Module`` that doubles H and W.
-UPSAMPLERS: dict[str, UpsamplerFactory] = {
-    "deconv3": lambda cin, cout: nn.ConvTranspose2d(cin, cout, 3, stride=2, padding=1, output_padding=1),
-    "deconv4": lambda cin, cout: nn.ConvTranspose2d(cin, cout, 4, stride=2, padding=1),
-    "nearest": lambda cin, cout: ResizeConv2d(cin, cout, "nearest"),
-    "bilinear": lambda cin, cout: ResizeConv2d(cin, cout, "bilinear"),
-}
-
-
-def register_upsampler(name: str, factory: UpsamplerFactory, overwrite: bool = False) -> None:
-    """Add an upsampling kind: ``factory(in_channels, out_channels)`` must double H and W."""
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a non-empty string, got {name!r}")
-    if not callable(factory):
-        raise TypeError(f"factory must be callable as factory(in_channels, out_channels), got {factory!r}")
-    if name in UPSAMPLERS and not overwrite:
-        raise ValueError(f"upsampling kind {name!r} already exists; pass overwrite=True to replace it")
-    UPSAMPLERS[name] = factory
-
-
-def make_upsampler(kind: str, in_channels: int, out_channels: int) -> nn.Module:
-    """A layer of upsampling ``kind`` mapping (N, in_channels, H, W) to (N, out_channels, 2H, 2W)."""
-    check_choice("kind", kind, tuple(UPSAMPLERS))
-    cin = check_int("in_channels", in_channels, 1)
-    return UPSAMPLERS[kind](cin, check_int("out_channels", out_channels, 1))
+__all__ = [
+    "UPSAMPLERS", "ResizeConv2d", "SubPixelConv2d", "make_upsampler", "register_upsampler",
+    "Decoder", "PatchAutoencoder", "CodeDecoder", "autoencoder", "code_decoder", "staged_generator",
+    "MODELS", "make_model", "last_upsampler", "phase_taps", "phase_sums", "phase_map", "count_parameters",
+]
 
 
 class Decoder(nn.Module):
@@ -104,24 +46,34 @@ class Decoder(nn.Module):
     average colour (fact 6).
 
     Args:
-        kind: upsampling kind, a key of :data:`UPSAMPLERS`.
+        kind: upsampling kind, a key of :data:`UPSAMPLERS`, or one kind per layer (a sequence
+            as long as ``channels``, e.g. ``('nearest', 'deconv3', 'deconv3')``).
         channels: input channels of each upsampling layer, e.g. (32, 16) for two layers.
         out_channels: image channels (3 for RGB).
     """
 
-    def __init__(self, kind: str, channels: Sequence[int] = (32, 16), out_channels: int = 3) -> None:
+    def __init__(self, kind: str | Sequence[str], channels: Sequence[int] = (32, 16),
+                 out_channels: int = 3) -> None:
         super().__init__()
-        check_choice("kind", kind, tuple(UPSAMPLERS))
         chans = [check_int(f"channels[{i}]", c, 1) for i, c in enumerate(channels)]
         if not chans:
             raise ValueError("channels must list at least one layer's input channels")
+        if isinstance(kind, str):
+            kinds = [kind] * len(chans)
+        else:
+            kinds = list(kind)
+            if len(kinds) != len(chans):
+                raise ValueError(f"kind must be one kind or one per layer ({len(chans)}), "
+                                 f"got {len(kinds)} kinds")
+        for i, k in enumerate(kinds):
+            check_choice("kind" if isinstance(kind, str) else f"kind[{i}]", k, tuple(UPSAMPLERS))
         outs = chans[1:] + [check_int("out_channels", out_channels, 1)]
         layers: list[nn.Module] = []
-        for i, (cin, cout) in enumerate(zip(chans, outs)):
-            layers.append(make_upsampler(kind, cin, cout))
+        for i, (k, cin, cout) in enumerate(zip(kinds, chans, outs)):
+            layers.append(make_upsampler(k, cin, cout))
             if i < len(chans) - 1:
                 layers.append(nn.ReLU())
-        self.kind = kind
+        self.kind: str | tuple[str, ...] = kind if isinstance(kind, str) else tuple(kinds)
         self.layers = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -165,7 +117,7 @@ class CodeDecoder(nn.Module):
     S = base * 2**len(channels).
 
     Args:
-        kind: upsampling kind (key of :data:`UPSAMPLERS`).
+        kind: upsampling kind (key of :data:`UPSAMPLERS`), or one per layer.
         code_dim: length of the code.
         channels: input channels of each upsampling layer.
         base: side of the first feature map.
@@ -174,7 +126,7 @@ class CodeDecoder(nn.Module):
 
     def __init__(
         self,
-        kind: str = "deconv3",
+        kind: str | Sequence[str] = "deconv3",
         code_dim: int = 10,
         channels: Sequence[int] = (32, 16, 16),
         base: int = 4,
@@ -203,6 +155,26 @@ def code_decoder(kind: str, code_dim: int = 10) -> CodeDecoder:
     return CodeDecoder(kind, code_dim, (32, 16, 16), base=4)
 
 
+def staged_generator(
+    stage_kinds: Sequence[str] = ("nearest", "deconv3", "deconv3"),
+    code_dim: int = 16,
+    channels: Sequence[int] = (32, 32, 16),
+    base: int = 4,
+    out_channels: int = 3,
+) -> CodeDecoder:
+    """A generator with one upsampling kind per stage, for the before-training experiment (fact 8).
+
+    (N, code_dim) -> linear -> ReLU -> (N, channels[0], base, base) -> one x2 stage per entry of
+    ``stage_kinds`` -> (N, out_channels, base * 2**len(stage_kinds), ...). E.g. the default
+    maps 4x4 to 32x32 with deconvolution in the last two stages.
+    """
+    kinds = list(stage_kinds) if not isinstance(stage_kinds, str) else [stage_kinds]
+    if len(kinds) != len(list(channels)):
+        raise ValueError(f"stage_kinds and channels must have one entry per stage, got {len(kinds)} kinds "
+                         f"and {len(list(channels))} channel counts")
+    return CodeDecoder(kinds, code_dim, channels, base=base, out_channels=out_channels)
+
+
 #: Model name -> constructor taking the upsampling kind, for notebooks that train several.
 MODELS: dict[str, Callable[[str], nn.Module]] = {
     "autoencoder": autoencoder,
@@ -218,15 +190,18 @@ def make_model(name: str, kind: str) -> nn.Module:
 
 
 def last_upsampler(model: nn.Module) -> nn.Module:
-    """The last upsampling layer of a model (a ConvTranspose2d or ResizeConv2d, or a registered kind)."""
+    """The last upsampling layer of a model (ConvTranspose2d, ResizeConv2d, SubPixelConv2d or a
+    registered kind)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     decoders = [m for m in model.modules() if isinstance(m, Decoder)]
     if decoders:
         return [m for m in decoders[-1].layers if not isinstance(m, nn.ReLU)][-1]
-    candidates = [m for m in model.modules() if isinstance(m, (nn.ConvTranspose2d, ResizeConv2d))]
+    kinds = (nn.ConvTranspose2d, ResizeConv2d, SubPixelConv2d)
+    candidates = [m for m in model.modules() if isinstance(m, kinds)]
     if not candidates:
-        raise ValueError("model has no upsampling layer (no Decoder, ConvTranspose2d or ResizeConv2d)")
+        raise ValueError("model has no upsampling layer (no Decoder, ConvTranspose2d, ResizeConv2d or "
+                         "SubPixelConv2d)")
     return candidates[-1]
 
 

@@ -42,7 +42,7 @@ def test_resize_convolution_of_a_constant_is_constant_everywhere():
     # reflect padding before the convolution: no border artifact, and no checkerboard
     torch.manual_seed(0)
     for mode in ("nearest", "bilinear"):
-        layer = ResizeConv2d(3, 2, mode)
+        layer = ResizeConv2d(3, 2, mode=mode)
         out = layer(torch.full((1, 3, 4, 4), 0.7))
         assert torch.allclose(out, out[..., :1, :1].expand_as(out), atol=1e-6)
 
@@ -106,9 +106,9 @@ def test_models_registry_and_parameter_count():
     "call, exc, word",
     [
         (lambda: make_upsampler("deconv5", 1, 1), ValueError, "kind"),
-        (lambda: make_upsampler("deconv3", 0, 1), ValueError, "in_channels"),
+        (lambda: make_upsampler("deconv3", 0, 1), ValueError, "c_in"),
         (lambda: make_model("gan", "deconv3"), ValueError, "name"),
-        (lambda: ResizeConv2d(1, 1, "bicubic"), ValueError, "mode"),
+        (lambda: ResizeConv2d(1, 1, mode="bicubic"), ValueError, "mode"),
         (lambda: ResizeConv2d(1, 1, kernel_size=4), ValueError, "kernel_size"),
         (lambda: Decoder("deconv3", ()), ValueError, "channels"),
         (lambda: PatchAutoencoder("deconv3", (8,)), ValueError, "channels"),

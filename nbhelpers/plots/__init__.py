@@ -87,3 +87,27 @@ __all__ += [
     "plot_gradient_magnitudes",
     "plot_readout_gradients",
 ]
+
+# isort: split
+# notebook 05: the fixes compared
+from .fixes import (  # noqa: E402
+    FIX_COLORS,
+    FIX_LABELS,
+    plot_border_comparison,
+    plot_cost,
+    plot_generator_periods,
+    plot_quality_vs_artifacts,
+    plot_radial_spectra,
+    plot_zoomed_reconstructions,
+)
+
+__all__ += [
+    "FIX_COLORS",
+    "FIX_LABELS",
+    "plot_border_comparison",
+    "plot_cost",
+    "plot_generator_periods",
+    "plot_quality_vs_artifacts",
+    "plot_radial_spectra",
+    "plot_zoomed_reconstructions",
+]

@@ -1,0 +1,323 @@
+"""Upsampling layers: transposed convolution, resize-convolution, sub-pixel convolution (+ ICNR), blur.
+
+Every layer here is a drop-in replacement for ``nn.ConvTranspose2d(c_in, c_out, 4, 2, 1)``: it
+maps (N, c_in, H, W) to (N, c_out, scale*H, scale*W) for any H, W (odd or even).
+
+- :func:`deconvolution`: ``nn.ConvTranspose2d`` with the padding that gives exactly scale x the
+  input size (uneven overlap when the scale does not divide the kernel size);
+- :class:`ResizeConv2d`: nearest or bilinear resize, pad, then a stride-1 convolution at the
+  high resolution (the article's fix);
+- :class:`SubPixelConv2d`: a convolution at the low resolution with ``c_out * scale**2``
+  channels, then ``nn.PixelShuffle`` (Shi et al. 2016). With ``icnr=True`` (Aitken et al. 2017)
+  the s*s sub-kernels start equal, so at initialisation the layer is *convolution, then nearest
+  resize*: every s x s output block is constant and the layer paints no checkerboard. It also
+  equals nearest resize followed by the same kernel dilated by s (see :func:`icnr_`);
+- :class:`Blur2d`: a fixed s x s box filter (zero-order hold, Sugawara et al. 2019) that
+  removes any period-s pattern; ``SubPixelConv2d(blur=True)`` applies it after the shuffle.
+
+:data:`UPSAMPLERS` maps each kind name used in the notebooks to a factory
+``f(c_in, c_out, scale)``; :func:`make_upsampler` builds one and :func:`register_upsampler`
+adds kinds.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from ._validate import check_choice, check_int
+
+#: Padding modes accepted by the layers that pad before convolving.
+PADDING_MODES = ("zeros", "reflect", "replicate")
+RESIZE_MODES = ("nearest", "bilinear")
+
+UpsamplerFactory = Callable[..., nn.Module]
+
+
+def _pad(x: torch.Tensor, pad: int | tuple[int, int, int, int], padding_mode: str) -> torch.Tensor:
+    pads = (pad,) * 4 if isinstance(pad, int) else pad
+    if not any(pads):
+        return x
+    mode = "constant" if padding_mode == "zeros" else padding_mode
+    return nn.functional.pad(x, pads, mode=mode)
+
+
+def deconvolution(c_in: int, c_out: int, kernel_size: int = 4, scale: int = 2) -> nn.ConvTranspose2d:
+    """A transposed convolution with stride ``scale`` whose output is exactly scale x the input.
+
+    Padding p and output padding q solve (H - 1) s - 2p + k + q = s H with the smallest p >= 0
+    (k=3, s=2: p=1, q=1; k=4, s=2: p=1, q=0). Its overlap is uneven when s does not divide k.
+
+    Args:
+        c_in, c_out: channel counts (>= 1).
+        kernel_size: k >= 1 with k + s - 1 >= s (any k works; q < s is checked).
+        scale: stride s >= 1.
+
+    Returns:
+        ``nn.ConvTranspose2d`` mapping (N, c_in, H, W) to (N, c_out, sH, sW).
+    """
+    c_in = check_int("c_in", c_in, 1)
+    c_out = check_int("c_out", c_out, 1)
+    k = check_int("kernel_size", kernel_size, 1)
+    s = check_int("scale", scale, 1)
+    p = max(0, -(-(k - s) // 2))
+    q = s - k + 2 * p
+    if not 0 <= q < s:
+        raise ValueError(f"kernel_size={k} cannot give exactly scale={s} x the input size")
+    return nn.ConvTranspose2d(c_in, c_out, k, stride=s, padding=p, output_padding=q)
+
+
+class ResizeConv2d(nn.Module):
+    """Resize by an integer factor, pad, then convolve (resize-convolution).
+
+    Input (N, c_in, H, W) -> output (N, c_out, scale*H, scale*W).
+
+    Args:
+        c_in, c_out: channel counts (>= 1).
+        scale: upsampling factor (>= 1).
+        mode: ``'nearest'`` or ``'bilinear'`` interpolation (bilinear with ``align_corners=False``).
+        kernel_size: odd size of the convolution after the resize (so the size is kept).
+        padding_mode: how to pad before the convolution: ``'reflect'`` (default: no border
+            artifact on flat inputs), ``'replicate'`` or ``'zeros'``. Reflect needs the resized
+            input to be larger than the padding (kernel_size // 2).
+    """
+
+    def __init__(
+        self,
+        c_in: int,
+        c_out: int,
+        scale: int = 2,
+        mode: str = "nearest",
+        kernel_size: int = 3,
+        padding_mode: str = "reflect",
+    ) -> None:
+        super().__init__()
+        self.mode = str(check_choice("mode", mode, RESIZE_MODES))
+        self.scale = check_int("scale", scale, 1)
+        kernel_size = check_int("kernel_size", kernel_size, 1)
+        if kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd so the output keeps its size, got {kernel_size}")
+        self.padding_mode = str(check_choice("padding_mode", padding_mode, PADDING_MODES))
+        self.pad = kernel_size // 2
+        self.conv = nn.Conv2d(check_int("c_in", c_in, 1), check_int("c_out", c_out, 1), kernel_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.scale > 1:
+            if self.mode == "nearest":
+                x = nn.functional.interpolate(x, scale_factor=self.scale, mode="nearest")
+            else:
+                x = nn.functional.interpolate(x, scale_factor=self.scale, mode="bilinear",
+                                              align_corners=False)
+        return self.conv(_pad(x, self.pad, self.padding_mode))
+
+    def extra_repr(self) -> str:
+        return f"scale={self.scale}, mode={self.mode!r}, padding_mode={self.padding_mode!r}"
+
+
+class Blur2d(nn.Module):
+    """Fixed box filter of size ``kernel_size`` (stride 1, size kept): the zero-order hold.
+
+    Each output is the mean of a k x k window whose bottom-right corner is the pixel itself
+    (the input is padded k-1 pixels on top and left by ``padding_mode``), as in fastai's
+    ``PixelShuffle_ICNR(blur=True)``. A box of size k maps any period-k pattern to its mean,
+    so it removes the checkerboard of a stride-k layer exactly (Sugawara et al. 2019), at the
+    price of a slight blur and a half-pixel shift for even k. No parameters.
+
+    Input (N, C, H, W) -> output (N, C, H, W).
+    """
+
+    def __init__(self, kernel_size: int = 2, padding_mode: str = "replicate") -> None:
+        super().__init__()
+        self.kernel_size = check_int("kernel_size", kernel_size, 1)
+        self.padding_mode = str(check_choice("padding_mode", padding_mode, PADDING_MODES))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        k = self.kernel_size
+        if k == 1:
+            return x
+        x = _pad(x, (k - 1, 0, k - 1, 0), self.padding_mode)
+        return nn.functional.avg_pool2d(x, k, stride=1)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, padding_mode={self.padding_mode!r}"
+
+
+@torch.no_grad()
+def icnr_(
+    weight: torch.Tensor, scale: int = 2, init: Callable[[torch.Tensor], object] | None = None
+) -> torch.Tensor:
+    """ICNR initialisation (Aitken et al. 2017) of a sub-pixel convolution weight, in place.
+
+    Draws one sub-kernel W0 of shape (c_out, c_in, k, k) with ``init`` (default: PyTorch's
+    Conv2d default, Kaiming-uniform with a=sqrt(5)) and copies it to all scale**2 sub-pixel
+    positions, so that after ``nn.PixelShuffle(scale)`` every output phase sees the same
+    kernel: the layer equals conv(W0) followed by nearest resize.
+
+    Args:
+        weight: (c_out * scale**2, c_in, k, k) Conv2d weight feeding ``nn.PixelShuffle(scale)``.
+        scale: the shuffle factor s >= 1.
+        init: in-place initialiser for the (c_out, c_in, k, k) sub-kernel.
+
+    Returns:
+        ``weight`` (modified in place).
+    """
+    s = check_int("scale", scale, 1)
+    if not isinstance(weight, torch.Tensor) or weight.dim() != 4 or weight.shape[0] % (s * s):
+        shape = tuple(weight.shape) if isinstance(weight, torch.Tensor) else type(weight).__name__
+        raise ValueError(f"weight must have shape (c_out * scale**2, c_in, k, k) with scale={s}, got {shape}")
+    sub = torch.empty((weight.shape[0] // (s * s), *weight.shape[1:]), dtype=weight.dtype,
+                      device=weight.device)
+    if init is None:
+        nn.init.kaiming_uniform_(sub, a=5**0.5)
+    else:
+        init(sub)
+    # PixelShuffle reads output channel c from input channels c*s*s ... c*s*s + s*s - 1
+    weight.copy_(sub.repeat_interleave(s * s, dim=0))
+    return weight
+
+
+class SubPixelConv2d(nn.Module):
+    """Sub-pixel convolution: convolve at the low resolution, then ``nn.PixelShuffle``.
+
+    A k x k convolution (padded by ``padding_mode``) maps c_in to c_out * scale**2 channels;
+    the shuffle rearranges each group of scale**2 channels into a scale x scale block of one
+    output channel (Shi et al. 2016). It equals a transposed convolution with kernel k*scale,
+    so its overlap is even, but its s*s sub-kernels are independent: a random initialisation
+    paints a checkerboard. ``icnr=True`` (:func:`icnr_`) starts all sub-kernels equal (and the
+    biases of each group equal), so the fresh layer paints none. ``blur=True`` appends a
+    :class:`Blur2d` of size scale (Sugawara et al.), which removes any period-scale pattern,
+    trained or not.
+
+    Input (N, c_in, H, W) -> output (N, c_out, scale*H, scale*W).
+
+    Args:
+        c_in, c_out: channel counts (>= 1).
+        scale: upsampling factor (>= 1).
+        kernel_size: odd size of the low-resolution convolution.
+        icnr: ICNR initialisation (default True).
+        blur: box blur of size scale after the shuffle.
+        padding_mode: padding of the low-resolution convolution, ``'reflect'`` (default),
+            ``'replicate'`` or ``'zeros'``.
+    """
+
+    def __init__(
+        self,
+        c_in: int,
+        c_out: int,
+        scale: int = 2,
+        kernel_size: int = 3,
+        icnr: bool = True,
+        blur: bool = False,
+        padding_mode: str = "reflect",
+    ) -> None:
+        super().__init__()
+        c_in = check_int("c_in", c_in, 1)
+        c_out = check_int("c_out", c_out, 1)
+        self.scale = check_int("scale", scale, 1)
+        kernel_size = check_int("kernel_size", kernel_size, 1)
+        if kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd so the output keeps its size, got {kernel_size}")
+        for name, flag in (("icnr", icnr), ("blur", blur)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name} must be True or False, got {flag!r}")
+        self.padding_mode = str(check_choice("padding_mode", padding_mode, PADDING_MODES))
+        self.pad = kernel_size // 2
+        self.icnr = icnr
+        self.conv = nn.Conv2d(c_in, c_out * self.scale**2, kernel_size)
+        self.shuffle = nn.PixelShuffle(self.scale)
+        self.blur: nn.Module = Blur2d(self.scale) if blur and self.scale > 1 else nn.Identity()
+        if icnr:
+            icnr_(self.conv.weight, self.scale)
+            with torch.no_grad():
+                bias = self.conv.bias.view(c_out, self.scale**2)
+                bias.copy_(bias[:, :1].expand_as(bias))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.blur(self.shuffle(self.conv(_pad(x, self.pad, self.padding_mode))))
+
+    def extra_repr(self) -> str:
+        return f"scale={self.scale}, icnr={self.icnr}, padding_mode={self.padding_mode!r}"
+
+
+#: Upsampling kind -> factory ``f(c_in, c_out, scale)`` returning a layer that multiplies H and
+#: W by ``scale``. The names are the ones the notebooks use.
+UPSAMPLERS: dict[str, UpsamplerFactory] = {
+    "deconv3": lambda cin, cout, s: deconvolution(cin, cout, 3, s),
+    "deconv4": lambda cin, cout, s: deconvolution(cin, cout, 4, s),
+    "nearest": lambda cin, cout, s: ResizeConv2d(cin, cout, s, "nearest"),
+    "bilinear": lambda cin, cout, s: ResizeConv2d(cin, cout, s, "bilinear"),
+    "nearest_zeros": lambda cin, cout, s: ResizeConv2d(cin, cout, s, "nearest", padding_mode="zeros"),
+    "subpixel": lambda cin, cout, s: SubPixelConv2d(cin, cout, s, icnr=False),
+    "subpixel_blur": lambda cin, cout, s: SubPixelConv2d(cin, cout, s, icnr=False, blur=True),
+    "subpixel_icnr": lambda cin, cout, s: SubPixelConv2d(cin, cout, s, icnr=True),
+    "subpixel_icnr_blur": lambda cin, cout, s: SubPixelConv2d(cin, cout, s, icnr=True, blur=True),
+}
+
+#: One line per kind, for tables and legends.
+UPSAMPLER_DESCRIPTIONS: dict[str, str] = {
+    "deconv3": "transposed convolution k=3 (uneven overlap)",
+    "deconv4": "transposed convolution k=4 (even overlap)",
+    "nearest": "nearest resize, reflect pad, 3x3 convolution",
+    "bilinear": "bilinear resize, reflect pad, 3x3 convolution",
+    "nearest_zeros": "nearest resize, zero pad, 3x3 convolution",
+    "subpixel": "sub-pixel 3x3 convolution + PixelShuffle, random init",
+    "subpixel_blur": "sub-pixel, random init, then 2x2 box blur",
+    "subpixel_icnr": "sub-pixel with ICNR init",
+    "subpixel_icnr_blur": "sub-pixel with ICNR init, then 2x2 box blur",
+}
+
+
+def _accepts_scale(factory: Callable[..., object]) -> bool:
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature: assume the full form
+        return True
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 3 or any(p.kind == p.VAR_POSITIONAL for p in params)
+
+
+def register_upsampler(name: str, factory: UpsamplerFactory, overwrite: bool = False) -> None:
+    """Add an upsampling kind to :data:`UPSAMPLERS` (every model then accepts it).
+
+    Args:
+        name: the kind's name.
+        factory: ``factory(c_in, c_out, scale)`` returning a module that maps (N, c_in, H, W)
+            to (N, c_out, scale*H, scale*W). A two-argument ``factory(c_in, c_out)`` is accepted
+            too; it must double H and W and is then only available for scale 2.
+        overwrite: replace an existing kind of that name.
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty string, got {name!r}")
+    if not callable(factory):
+        raise TypeError(f"factory must be callable as factory(c_in, c_out, scale), got {factory!r}")
+    if name in UPSAMPLERS and not overwrite:
+        raise ValueError(f"upsampling kind {name!r} already exists; pass overwrite=True to replace it")
+    if not _accepts_scale(factory):
+        two_args = factory
+
+        def factory(cin: int, cout: int, s: int) -> nn.Module:  # noqa: F811 - wraps the 2-arg form
+            if s != 2:
+                raise ValueError(f"upsampling kind {name!r} was registered without a scale argument; "
+                                 f"it only supports scale=2, got scale={s}")
+            return two_args(cin, cout)
+
+    UPSAMPLERS[name] = factory
+
+
+def make_upsampler(kind: str, c_in: int, c_out: int, scale: int = 2) -> nn.Module:
+    """A layer of upsampling ``kind`` mapping (N, c_in, H, W) to (N, c_out, scale*H, scale*W).
+
+    Args:
+        kind: a key of :data:`UPSAMPLERS` ('deconv3', 'deconv4', 'nearest', 'bilinear',
+            'nearest_zeros', 'subpixel', 'subpixel_blur', 'subpixel_icnr', 'subpixel_icnr_blur',
+            or a registered one).
+        c_in, c_out: channel counts (>= 1).
+        scale: upsampling factor (>= 1).
+    """
+    check_choice("kind", kind, tuple(UPSAMPLERS))
+    c_in = check_int("c_in", c_in, 1)
+    c_out = check_int("c_out", c_out, 1)
+    return UPSAMPLERS[kind](c_in, c_out, check_int("scale", scale, 1))
