@@ -355,3 +355,76 @@ def check_smooth_downsampler(layer_class: type, seeds: Sequence[int] = range(6))
               "stride divides.")
     _ok(exercise, len(list(seeds)),
         f"Phase ratio {ratio:.2f} (a k=3, stride-2 convolution: about 2), gradient index {index:.3f}.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 05
+# ---------------------------------------------------------------------------------------------
+
+
+def check_icnr(fn: Callable[[torch.Tensor, int], object]) -> None:
+    """Check ``fn(weight (c_out*s*s, c_in, k, k), scale)`` fills the weight ICNR-style in place.
+
+    Behavioural check: after ``fn``, a convolution with that weight followed by
+    ``nn.PixelShuffle(scale)`` must give every one of the s*s output phases the same values,
+    and the sub-kernel must be one drawn before (not zeros or a constant).
+    """
+    exercise = "icnr"
+    _callable(exercise, fn)
+    cases = [(2, 3, 4, 3), (3, 2, 1, 3), (2, 1, 2, 1), (4, 2, 3, 3)]
+    for s, c_in, c_out, k in cases:
+        case = f"scale={s}, weight of shape {(c_out * s * s, c_in, k, k)}"
+        torch.manual_seed(s + c_in)
+        conv = nn.Conv2d(c_in, c_out * s * s, k, padding=k // 2, bias=False)
+        before = conv.weight.detach().clone()
+        with torch.no_grad():
+            _call(exercise, fn, case, conv.weight, s)
+        weight = conv.weight.detach()
+        if weight.abs().max() == 0 or weight.std() < 1e-6:
+            _fail(exercise, case, "copies of one random sub-kernel", "all zeros or one constant",
+                  "keep the random values of one sub-kernel and copy them, do not overwrite them.")
+        sub = weight.view(c_out, s * s, c_in, k, k)[:, 0]
+        if sub.abs().max() > 1.01 * before.abs().max():
+            _fail(exercise, case, "sub-kernels drawn like a normal convolution's weights",
+                  f"values up to {sub.abs().max():.3g}", "draw (or keep) one sub-kernel with the "
+                  "usual initialisation and copy it.")
+        y = nn.PixelShuffle(s)(conv(torch.randn(2, c_in, 5, 6)))
+        phases = [y[..., r::s, c::s] for r in range(s) for c in range(s)]
+        if not all(torch.allclose(p, phases[0], atol=1e-5) for p in phases[1:]):
+            _fail(exercise, case, "all output phases identical after PixelShuffle", "phases that differ",
+                  "PixelShuffle builds output channel c from input channels c*s*s ... c*s*s + s*s - 1: "
+                  "the s*s copies of a sub-kernel must be adjacent (torch.repeat_interleave), not "
+                  "interleaved with other channels (torch.repeat / cat).")
+    _ok(exercise, len(cases), "A fresh ICNR sub-pixel layer paints no checkerboard.")
+
+
+def check_upsampler_flops(fn: Callable[[str, int, int, int, int, int, int], int]) -> None:
+    """Check ``fn(kind, c_in, c_out, height, width, scale, kernel_size) -> FLOPs`` by hand.
+
+    ``kind`` is 'nearest' (resize, then a k x k convolution at the high resolution) or
+    'subpixel' (a k x k convolution to c_out*s*s channels at the low resolution, then
+    PixelShuffle). Compared with :func:`nbhelpers.cost.count_flops` (2 FLOPs per multiply-add,
+    plus one per output for the bias; resizing and shuffling are free).
+    """
+    from .cost import count_flops
+    from .layers import ResizeConv2d, SubPixelConv2d
+
+    exercise = "upsampler_flops"
+    _callable(exercise, fn)
+    cases = [("nearest", 3, 8, 8, 8, 2, 3), ("subpixel", 3, 8, 8, 8, 2, 3), ("nearest", 16, 4, 5, 7, 3, 5),
+             ("subpixel", 16, 4, 5, 7, 3, 5), ("subpixel", 2, 2, 4, 4, 4, 1), ("nearest", 1, 1, 3, 3, 2, 1)]
+    for kind, c_in, c_out, h, w, s, k in cases:
+        case = f"kind={kind!r}, c_in={c_in}, c_out={c_out}, {h}x{w} input, scale={s}, kernel_size={k}"
+        layer = (ResizeConv2d(c_in, c_out, s, "nearest", k, padding_mode="zeros") if kind == "nearest"
+                 else SubPixelConv2d(c_in, c_out, s, k, icnr=False, padding_mode="zeros"))
+        expected = count_flops(layer, (c_in, h, w))
+        got = _call(exercise, fn, case, kind, c_in, c_out, h, w, s, k)
+        value = _number(exercise, case, expected, got, "an integer number of FLOPs")
+        if value != expected:
+            nudge = ("count outputs x (2 x c_in x k x k) plus one add per output for the bias; the "
+                     "resize-convolution's outputs are at the high resolution (s*h x s*w, c_out "
+                     "channels), the sub-pixel convolution's at the low one (h x w, c_out*s*s).")
+            if abs(2 * value - expected) <= 0.2 * expected:
+                nudge = "a multiply-add counts as 2 FLOPs."
+            _fail(exercise, case, expected, int(value), nudge)
+    _ok(exercise, len(cases), "Same kernel, same FLOPs: sub-pixel's saving needs a wider resize kernel.")

@@ -239,3 +239,44 @@ def test_input_gradient_wrong_answers(answer, words):
 def test_smooth_downsampler_wrong_answers(answer, words):
     with pytest.raises(ExerciseFailed, match=words):
         ex.check_smooth_downsampler(answer)
+
+
+# --- notebook 05 --------------------------------------------------------------------------
+
+
+def icnr_ok(weight, scale):
+    sub = weight[: weight.shape[0] // scale**2].clone()
+    weight.copy_(sub.repeat_interleave(scale**2, dim=0))
+
+
+def flops_ok(kind, c_in, c_out, h, w, s, k):
+    if kind == "nearest":
+        outputs = c_out * (s * h) * (s * w)
+    else:
+        outputs = c_out * s * s * h * w
+    return outputs * (2 * c_in * k * k + 1)
+
+
+def test_notebook05_correct_answers(capsys):
+    ex.check_icnr(icnr_ok)
+    ex.check_upsampler_flops(flops_ok)
+    assert capsys.readouterr().out.count("✓") == 2
+
+
+@pytest.mark.parametrize("answer, words", [
+    (lambda w, s: w.copy_(w[: w.shape[0] // s**2].repeat(s**2, 1, 1, 1)), "repeat_interleave"),
+    (lambda w, s: w.zero_(), "all zeros"),
+    (lambda w, s: w.copy_(w[: w.shape[0] // s**2].repeat_interleave(s**2, dim=0) * 100), "usual"),
+])
+def test_icnr_wrong_answers(answer, words):
+    with pytest.raises(ExerciseFailed, match=words):
+        ex.check_icnr(answer)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (lambda kind, c_in, c_out, h, w, s, k: c_out * h * w * (2 * c_in * k * k + 1), "high resolution"),
+    (lambda kind, c_in, c_out, h, w, s, k: flops_ok(kind, c_in, c_out, h, w, s, k) // 2, "2 FLOPs"),
+])
+def test_flops_wrong_answers(answer, words):
+    with pytest.raises(ExerciseFailed, match=words):
+        ex.check_upsampler_flops(answer)
