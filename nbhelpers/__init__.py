@@ -231,3 +231,11 @@ __all__ += [
     "UPSAMPLER_DESCRIPTIONS", "Blur2d", "SubPixelConv2d", "deconvolution", "icnr_",
     "staged_generator",
 ]
+
+# isort: split
+# notebook 06: audit your own model
+from .audit import AuditReport, LayerReport, audit  # noqa: E402
+from .convert import replace_upsampling  # noqa: E402
+from .layers import ResizeConv1d, SubPixelConv1d  # noqa: E402
+
+__all__ += ["AuditReport", "LayerReport", "audit", "replace_upsampling", "ResizeConv1d", "SubPixelConv1d"]

@@ -30,6 +30,7 @@ from torch import nn
 
 from ._validate import check_int
 from .gradients import gradient_checkerboard_index, phase_gradient_ratio
+from .layers import ResizeConv1d, ResizeConv2d, SubPixelConv1d, SubPixelConv2d
 from .metrics import checkerboard_floor, checkerboard_index, polyphase_means
 from .overlap import unevenness
 
@@ -37,6 +38,7 @@ TRANSPOSED = (nn.ConvTranspose1d, nn.ConvTranspose2d)
 CONVS = (nn.Conv1d, nn.Conv2d)
 POOLS = (nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d)
 RESIZES = (nn.Upsample, nn.UpsamplingNearest2d, nn.UpsamplingBilinear2d)
+FIXES = (ResizeConv1d, ResizeConv2d, SubPixelConv1d, SubPixelConv2d)
 
 
 @dataclass
@@ -221,6 +223,12 @@ def _suggestion(module: nn.Module, kernel: tuple[int, ...], stride: tuple[int, .
             return (f"its gradient is a transposed conv with uneven overlap: blur before the "
                     f"stride (BlurPool) or use k divisible by {s}")
         return "strided conv: gradients can checkerboard; blur before the stride (BlurPool)"
+    if isinstance(module, (ResizeConv1d, ResizeConv2d)):
+        return "ok: resize-convolution (even by construction)"
+    if isinstance(module, (SubPixelConv1d, SubPixelConv2d)):
+        return ("sub-pixel convolution" + (" with ICNR init: even at initialisation; training can "
+                "bring a period back (add blur=True to rule it out)" if module.icnr else
+                ": initialise with ICNR (icnr=True) or add blur=True"))
     if isinstance(module, nn.PixelShuffle):
         return "sub-pixel convolution: initialise the conv before it with ICNR (optionally blur)"
     if isinstance(module, (nn.MaxPool1d, nn.MaxPool2d)):
@@ -230,6 +238,8 @@ def _suggestion(module: nn.Module, kernel: tuple[int, ...], stride: tuple[int, .
 
 def _is_offending(module: nn.Module) -> bool:
     """Layers whose design can paint (or, for strided convolutions, route) a periodic pattern."""
+    if isinstance(module, (SubPixelConv1d, SubPixelConv2d)):
+        return not module.icnr
     return isinstance(module, (*TRANSPOSED, *CONVS, nn.PixelShuffle))
 
 
@@ -272,7 +282,9 @@ def find_resolution_changes(model: nn.Module, input_shape: Sequence[int]) -> tup
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     records: list[dict] = []
     names = {module: name for name, module in model.named_modules()}
-    watched = (*TRANSPOSED, *CONVS, *POOLS, *RESIZES, nn.PixelShuffle, nn.PixelUnshuffle)
+    watched = (*TRANSPOSED, *CONVS, *POOLS, *RESIZES, *FIXES, nn.PixelShuffle, nn.PixelUnshuffle)
+    # inside nbhelpers' own upsampling layers only the layer itself counts, not its parts
+    inside_fix = {sub for m in model.modules() if isinstance(m, FIXES) for sub in m.modules() if sub is not m}
 
     def hook(module: nn.Module, inputs: tuple, output: object) -> None:
         x, y = _first_tensor(inputs), _first_tensor(output)
@@ -284,7 +296,8 @@ def find_resolution_changes(model: nn.Module, input_shape: Sequence[int]) -> tup
             records.append({"module": module, "name": names.get(module, "?") or type(module).__name__,
                             "input_size": tuple(x.shape[2:]), "output_size": tuple(y.shape[2:])})
 
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, watched)]
+    handles = [m.register_forward_hook(hook) for m in model.modules()
+               if isinstance(m, watched) and m not in inside_fix]
     generator = torch.Generator().manual_seed(0)
     try:
         x = torch.randn(shape, generator=generator).to(device)
@@ -355,7 +368,7 @@ def audit(
                 kernel_size=kernel, stride=stride, padding=padding, input_size=rec["input_size"],
                 output_size=rec["output_size"], unevenness=ratio, period=period, where=where,
                 offending=offending,
-                suggestion=_suggestion(module, kernel, stride, ratio) if offending or kernel else "ok"))
+                suggestion=_suggestion(module, kernel, stride, ratio)))
         _measure(model, shape, report, periods, batch, seed)
     finally:
         model.train(was_training)

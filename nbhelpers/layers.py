@@ -154,10 +154,12 @@ def icnr_(
     Draws one sub-kernel W0 of shape (c_out, c_in, k, k) with ``init`` (default: PyTorch's
     Conv2d default, Kaiming-uniform with a=sqrt(5)) and copies it to all scale**2 sub-pixel
     positions, so that after ``nn.PixelShuffle(scale)`` every output phase sees the same
-    kernel: the layer equals conv(W0) followed by nearest resize.
+    kernel: the layer equals conv(W0) followed by nearest resize. A 1D weight
+    (c_out * scale, c_in, k), as used by :class:`SubPixelConv1d`, works the same way.
 
     Args:
-        weight: (c_out * scale**2, c_in, k, k) Conv2d weight feeding ``nn.PixelShuffle(scale)``.
+        weight: (c_out * scale**2, c_in, k, k) Conv2d weight feeding ``nn.PixelShuffle(scale)``,
+            or (c_out * scale, c_in, k) for a 1D sub-pixel convolution.
         scale: the shuffle factor s >= 1.
         init: in-place initialiser for the (c_out, c_in, k, k) sub-kernel.
 
@@ -165,17 +167,19 @@ def icnr_(
         ``weight`` (modified in place).
     """
     s = check_int("scale", scale, 1)
-    if not isinstance(weight, torch.Tensor) or weight.dim() != 4 or weight.shape[0] % (s * s):
+    copies = s ** (weight.dim() - 2) if isinstance(weight, torch.Tensor) else 0
+    if not isinstance(weight, torch.Tensor) or weight.dim() not in (3, 4) or weight.shape[0] % copies:
         shape = tuple(weight.shape) if isinstance(weight, torch.Tensor) else type(weight).__name__
-        raise ValueError(f"weight must have shape (c_out * scale**2, c_in, k, k) with scale={s}, got {shape}")
-    sub = torch.empty((weight.shape[0] // (s * s), *weight.shape[1:]), dtype=weight.dtype,
+        raise ValueError(f"weight must have shape (c_out * scale**2, c_in, k, k) (or (c_out * scale, "
+                         f"c_in, k) in 1D) with scale={s}, got {shape}")
+    sub = torch.empty((weight.shape[0] // copies, *weight.shape[1:]), dtype=weight.dtype,
                       device=weight.device)
     if init is None:
         nn.init.kaiming_uniform_(sub, a=5**0.5)
     else:
         init(sub)
     # PixelShuffle reads output channel c from input channels c*s*s ... c*s*s + s*s - 1
-    weight.copy_(sub.repeat_interleave(s * s, dim=0))
+    weight.copy_(sub.repeat_interleave(copies, dim=0))
     return weight
 
 
@@ -237,6 +241,80 @@ class SubPixelConv2d(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.blur(self.shuffle(self.conv(_pad(x, self.pad, self.padding_mode))))
+
+    def extra_repr(self) -> str:
+        return f"scale={self.scale}, icnr={self.icnr}, padding_mode={self.padding_mode!r}"
+
+
+class ResizeConv1d(nn.Module):
+    """1D resize-convolution: resize a signal by ``scale``, pad, then convolve.
+
+    Input (N, c_in, L) -> output (N, c_out, scale*L). ``mode`` is ``'nearest'`` or ``'linear'``;
+    ``kernel_size`` is odd; ``padding_mode`` as in :class:`ResizeConv2d`.
+    """
+
+    def __init__(self, c_in: int, c_out: int, scale: int = 2, mode: str = "nearest",
+                 kernel_size: int = 3, padding_mode: str = "replicate") -> None:
+        super().__init__()
+        self.mode = str(check_choice("mode", mode, ("nearest", "linear")))
+        self.scale = check_int("scale", scale, 1)
+        kernel_size = check_int("kernel_size", kernel_size, 1)
+        if kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd so the output keeps its size, got {kernel_size}")
+        self.padding_mode = str(check_choice("padding_mode", padding_mode, PADDING_MODES))
+        self.pad = kernel_size // 2
+        self.conv = nn.Conv1d(check_int("c_in", c_in, 1), check_int("c_out", c_out, 1), kernel_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.scale > 1:
+            x = nn.functional.interpolate(x, scale_factor=self.scale, mode=self.mode,
+                                          **({} if self.mode == "nearest" else {"align_corners": False}))
+        if self.pad:
+            mode = "constant" if self.padding_mode == "zeros" else self.padding_mode
+            x = nn.functional.pad(x, (self.pad, self.pad), mode=mode)
+        return self.conv(x)
+
+    def extra_repr(self) -> str:
+        return f"scale={self.scale}, mode={self.mode!r}, padding_mode={self.padding_mode!r}"
+
+
+class SubPixelConv1d(nn.Module):
+    """1D sub-pixel convolution: convolve to c_out * scale channels, then interleave them.
+
+    Output sample ``l * scale + r`` of channel c comes from channel ``c * scale + r`` at ``l``
+    (the 1D counterpart of ``nn.PixelShuffle``). ``icnr=True`` starts every phase with the same
+    kernel and bias (:func:`icnr_`), so a fresh layer paints no period-``scale`` pattern.
+
+    Input (N, c_in, L) -> output (N, c_out, scale*L).
+    """
+
+    def __init__(self, c_in: int, c_out: int, scale: int = 2, kernel_size: int = 3, icnr: bool = True,
+                 padding_mode: str = "replicate") -> None:
+        super().__init__()
+        self.c_out = check_int("c_out", c_out, 1)
+        self.scale = check_int("scale", scale, 1)
+        kernel_size = check_int("kernel_size", kernel_size, 1)
+        if kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd so the output keeps its size, got {kernel_size}")
+        if not isinstance(icnr, bool):
+            raise TypeError(f"icnr must be True or False, got {icnr!r}")
+        self.padding_mode = str(check_choice("padding_mode", padding_mode, PADDING_MODES))
+        self.pad = kernel_size // 2
+        self.icnr = icnr
+        self.conv = nn.Conv1d(check_int("c_in", c_in, 1), self.c_out * self.scale, kernel_size)
+        if icnr:
+            icnr_(self.conv.weight, self.scale)
+            with torch.no_grad():
+                bias = self.conv.bias.view(self.c_out, self.scale)
+                bias.copy_(bias[:, :1].expand_as(bias))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.pad:
+            mode = "constant" if self.padding_mode == "zeros" else self.padding_mode
+            x = nn.functional.pad(x, (self.pad, self.pad), mode=mode)
+        y = self.conv(x)
+        n, _, length = y.shape
+        return y.view(n, self.c_out, self.scale, length).permute(0, 1, 3, 2).reshape(n, self.c_out, -1)
 
     def extra_repr(self) -> str:
         return f"scale={self.scale}, icnr={self.icnr}, padding_mode={self.padding_mode!r}"

@@ -131,3 +131,12 @@ def test_command_line_as_a_module():
 
 def test_report_type():
     assert isinstance(audit(small_generator(), (1, 4, 4, 4)), AuditReport)
+
+
+def test_fixed_layers_are_recognised_and_not_flagged():
+    from nbhelpers.convert import replace_upsampling
+
+    report = audit(replace_upsampling(small_generator(), "resize"), (1, 4, 4, 4))
+    assert [layer.kind for layer in report.layers] == ["ResizeConv2d", "ResizeConv2d"]
+    assert report.offending == [] and report.layers[0].period == 4
+    assert "resize-convolution" in report.layers[0].suggestion
