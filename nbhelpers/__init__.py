@@ -234,8 +234,9 @@ __all__ += [
 
 # isort: split
 # notebook 06: audit your own model
-from .audit import AuditReport, LayerReport, audit  # noqa: E402
+from .audit import AuditReport, LayerReport, audit, sample_outputs  # noqa: E402
 from .convert import replace_upsampling  # noqa: E402
-from .layers import ResizeConv1d, SubPixelConv1d  # noqa: E402
+from .layers import ResizeConv1d, SubPixelConv1d, icnr_conv_  # noqa: E402
 
-__all__ += ["AuditReport", "LayerReport", "audit", "replace_upsampling", "ResizeConv1d", "SubPixelConv1d"]
+__all__ += ["AuditReport", "LayerReport", "audit", "replace_upsampling", "ResizeConv1d", "SubPixelConv1d",
+            "icnr_conv_", "sample_outputs"]

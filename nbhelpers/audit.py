@@ -424,6 +424,36 @@ def _measure(model: nn.Module, shape: tuple[int, ...], report: AuditReport,
             report.gradient_floor = checkerboard_floor(in_sizes, 2) / math.sqrt(batch)
 
 
+def sample_outputs(
+    model: nn.Module, input_shape: Sequence[int], batch: int = 16, seed: int = 0
+) -> torch.Tensor:
+    """The model's outputs for ``batch`` random inputs of ``input_shape`` (batch first), eval mode.
+
+    Returns the (first) output tensor on the CPU, shape (batch, ...). The model's mode is
+    restored afterwards.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    shape = _check_shape(input_shape)
+    batch = check_int("batch", batch, 1)
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn((batch, *shape[1:]), generator=generator).to(device)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = _first_tensor(model(x))
+    except Exception as exc:  # noqa: BLE001 - wrapped with the shape that was tried
+        raise ValueError(f"the model failed on a random input of input_shape={shape}: "
+                         f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        model.train(was_training)
+    if out is None:
+        raise ValueError(f"the model returned no tensor for input_shape={shape}")
+    return out.detach().cpu()
+
+
 def _load_factory(spec: str):
     if ":" not in spec:
         raise ValueError(f"expected package.module:factory, got {spec!r}")
@@ -445,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input-shape", required=True,
                         help="one input's shape, batch first, comma-separated, e.g. 1,100,1,1")
     parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed for the model's initialisation and the random inputs")
     args = parser.parse_args(argv)
     try:
         shape = tuple(int(v) for v in args.input_shape.split(","))
@@ -457,12 +489,13 @@ def main(argv: list[str] | None = None) -> int:
     except (ImportError, AttributeError, ValueError) as exc:
         print(f"error: cannot load {args.factory!r}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
+    torch.manual_seed(args.seed)
     model = factory if isinstance(factory, nn.Module) else factory()
     if not isinstance(model, nn.Module):
         print(f"error: {args.factory} returned {type(model).__name__}, not an nn.Module", file=sys.stderr)
         return 2
     try:
-        report = audit(model, shape, batch=args.batch)
+        report = audit(model, shape, batch=args.batch, seed=args.seed)
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

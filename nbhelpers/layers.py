@@ -183,6 +183,25 @@ def icnr_(
     return weight
 
 
+@torch.no_grad()
+def icnr_conv_(conv: nn.Conv1d | nn.Conv2d, scale: int = 2) -> nn.Conv1d | nn.Conv2d:
+    """ICNR for an existing convolution that feeds a pixel shuffle: its weight and its bias.
+
+    Use it on models you did not build with :class:`SubPixelConv2d`, e.g. the last Conv2d of an
+    ESPCN before ``nn.PixelShuffle(scale)``: every group of scale**2 (1D: scale) output channels
+    gets the same kernel and the same bias, so the fresh layer paints no period-scale pattern.
+    Returns ``conv`` (modified in place).
+    """
+    if not isinstance(conv, (nn.Conv1d, nn.Conv2d)):
+        raise TypeError(f"conv must be an nn.Conv1d or nn.Conv2d, got {type(conv).__name__}")
+    icnr_(conv.weight, scale)
+    if conv.bias is not None:
+        copies = check_int("scale", scale, 1) ** (conv.weight.dim() - 2)
+        bias = conv.bias.view(-1, copies)
+        bias.copy_(bias[:, :1].expand_as(bias))
+    return conv
+
+
 class SubPixelConv2d(nn.Module):
     """Sub-pixel convolution: convolve at the low resolution, then ``nn.PixelShuffle``.
 

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 from torch import nn
 
 from nbhelpers.audit import AuditReport, audit, find_resolution_changes, main
@@ -140,3 +141,25 @@ def test_fixed_layers_are_recognised_and_not_flagged():
     assert [layer.kind for layer in report.layers] == ["ResizeConv2d", "ResizeConv2d"]
     assert report.offending == [] and report.layers[0].period == 4
     assert "resize-convolution" in report.layers[0].suggestion
+
+
+def test_sample_outputs_is_seeded_and_restores_the_mode():
+    from nbhelpers.audit import sample_outputs
+
+    model = small_generator().train()
+    a = sample_outputs(model, (1, 4, 4, 4), batch=3, seed=5)
+    b = sample_outputs(model, (1, 4, 4, 4), batch=3, seed=5)
+    assert a.shape == (3, 1, 16, 16) and torch.equal(a, b) and model.training
+    with pytest.raises(ValueError, match="input_shape"):
+        sample_outputs(model, (1, 2, 4, 4))
+
+
+def test_icnr_conv_removes_the_pixel_shuffle_pattern():
+    from nbhelpers.layers import icnr_conv_
+
+    conv = nn.Conv2d(4, 3 * 4, 3, padding=1)
+    icnr_conv_(conv, 2)
+    y = nn.PixelShuffle(2)(conv(torch.randn(1, 4, 5, 5)))
+    assert torch.allclose(y[..., 0::2, 0::2], y[..., 1::2, 1::2])
+    with pytest.raises(TypeError, match="conv"):
+        icnr_conv_(nn.Linear(2, 2), 2)

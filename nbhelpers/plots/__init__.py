@@ -111,3 +111,9 @@ __all__ += [
     "plot_radial_spectra",
     "plot_zoomed_reconstructions",
 ]
+
+# isort: split
+# notebook 06: audit your own model
+from .audit import plot_index_before_after, plot_model_outputs, plot_signal_spectra  # noqa: E402
+
+__all__ += ["plot_index_before_after", "plot_model_outputs", "plot_signal_spectra"]

@@ -1,0 +1,20 @@
+import torch
+
+from nbhelpers import plots
+
+
+def test_model_outputs_and_index_figures():
+    outputs = {"a": torch.rand(3, 8, 8), "b": torch.rand(1, 6, 6)}
+    patterns = {"a": torch.randn(2, 2), "b": torch.randn(3, 3)}
+    fig = plots.plot_model_outputs(outputs, patterns)
+    assert len(fig.axes) == 4 and fig.axes[0].get_title() == "a"
+    after = {"resize": {"a": 0.01, "b": 0.0}}
+    fig = plots.plot_index_before_after({"a": 0.3, "b": 0.1}, after, 2, floor=0.02)
+    assert fig.axes[0].get_yscale() == "log"
+    assert len(fig.axes[0].patches) == 4
+
+
+def test_signal_spectra_figure():
+    freqs = torch.linspace(0, 0.5, 10)
+    fig = plots.plot_signal_spectra(freqs, {"x": torch.rand(10)}, marks=(0.25,))
+    assert fig.axes[0].get_xlabel().startswith("frequency")
