@@ -7,6 +7,10 @@ introduces at the model's output (for upsampling layers) or at its input's gradi
 downsampling layers), measures the checkerboard index of the output (and of the input gradient)
 on random inputs, and suggests a fix per offending layer.
 
+Only modules are seen: a resize done with ``torch.nn.functional.interpolate`` inside some
+``forward`` is invisible to hooks (use ``nn.Upsample`` or nbhelpers' ``ResizeConv2d``), but
+its effect is still in the measured output index.
+
 Command line::
 
     python -m nbhelpers.audit package.module:factory --input-shape 1,100,1,1

@@ -44,8 +44,18 @@ def test_tutorial_notebooks_have_objectives_assertions_and_summary(path):
     ), "a tutorial notebook shows figures"
 
 
-def test_no_hard_coded_devices_in_the_package():
+def _sources():
     for path in (ROOT / "nbhelpers").rglob("*.py"):
-        source = path.read_text()
+        yield path, path.read_text()
+    for path in NOTEBOOKS:
+        cells = json.loads(path.read_text())["cells"]
+        yield path, "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+def test_no_hard_coded_devices_in_the_package_or_the_notebooks():
+    """The CUDA path needs device-agnostic code: no .cuda(), no device='cuda' (use get_device())."""
+    for path, source in _sources():
         assert ".cuda()" not in source, path
         assert not re.search(r"device\s*=\s*['\"]cuda", source), path
+        if path.name != "runtime.py":  # the one place that decides
+            assert not re.search(r"torch\.device\(\s*['\"]cuda", source), path
