@@ -3,11 +3,11 @@
 nbval executes notebooks but cannot see whether a widget renders in the browser ("Error
 displaying widget" from a front-end/kernel version mismatch is the most common way a widget
 tutorial breaks). This test starts JupyterLab on 127.0.0.1 with a random token and private
-settings/runtime directories, opens each notebook with an explorer (01, 02) in headless Chromium driven
-by Playwright, runs all cells, checks that the explorer's sliders render without a widget
-error, moves a slider, checks that the picture and text change, saves screenshots under ``build/ui/`` and
-stops the server. Run it with ``make test-ui``; without Chromium it is skipped with a message
-saying how to install it.
+settings/runtime directories, opens each notebook with an explorer (01, 02, 03) in headless
+Chromium driven by Playwright, runs all cells, checks that the explorer's controls render
+without a widget error, moves a slider (or picks a colour), checks that the picture and text
+change, saves screenshots under ``build/ui/`` and stops the server. Run it with
+``make test-ui``; without Chromium it is skipped with a message saying how to install it.
 """
 
 from __future__ import annotations
@@ -113,14 +113,35 @@ def lab(tmp_path_factory):
 
 
 EXPLORERS = [
-    # notebook, label of the slider to move, text the explorer shows afterwards
-    ("01_uneven_overlap.ipynb", "kernel size", "unevenness 1"),
-    ("02_stacking_and_stride1.ipynb", "k1", "k=4"),
+    # notebook, what to change ("slider", label) or ("color", new value), text shown afterwards
+    ("01_uneven_overlap.ipynb", ("slider", "kernel size"), "unevenness 1"),
+    ("02_stacking_and_stride1.ipynb", ("slider", "k1"), "k=4"),
+    ("03_learning_bias_and_color.ipynb", ("color", "#2040d0"), "distance from the data's mean colour"),
 ]
 
 
-@pytest.mark.parametrize("notebook, label, expected", EXPLORERS, ids=[e[0][:2] for e in EXPLORERS])
-def test_explorer_renders_and_responds(chromium, lab, notebook, label, expected):
+def _run_all(page, base: str, token: str, notebook: str, stem: str) -> None:
+    page.goto(f"{base}/lab/workspaces/ui-{stem}/tree/{notebook}?token={token}", timeout=90_000)
+    page.wait_for_selector(".jp-Notebook", timeout=90_000)
+    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget "
+                           "&& window.jupyterapp.shell.currentWidget.sessionContext "
+                           "&& window.jupyterapp.shell.currentWidget.sessionContext.session "
+                           "&& window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
+                           timeout=90_000)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # every code cell gets an execution count and none is still running ([*])
+    page.wait_for_function(
+        """() => {
+            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+        }""",
+        timeout=240_000,
+    )
+
+
+@pytest.mark.parametrize("notebook, change, expected", EXPLORERS, ids=[e[0][:2] for e in EXPLORERS])
+def test_explorer_renders_and_responds(chromium, lab, notebook, change, expected):
     from playwright.sync_api import sync_playwright
 
     base, token = lab
@@ -130,47 +151,41 @@ def test_explorer_renders_and_responds(chromium, lab, notebook, label, expected)
         executable_path=chromium, headless=True, args=CHROMIUM_ARGS
     ) as browser:
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        page.goto(f"{base}/lab/workspaces/ui-{stem}/tree/{notebook}?token={token}", timeout=90_000)
-        page.wait_for_selector(".jp-Notebook", timeout=90_000)
-        page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget "
-                               "&& window.jupyterapp.shell.currentWidget.sessionContext "
-                               "&& window.jupyterapp.shell.currentWidget.sessionContext.session "
-                               "&& window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-                               timeout=90_000)
-        page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        # every code cell gets an execution count and none is still running ([*])
-        page.wait_for_function(
-            """() => {
-                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-            }""",
-            timeout=240_000,
-        )
+        _run_all(page, base, token, notebook, stem)
         page.screenshot(path=str(SHOTS / f"{stem}_after_run_all.png"), full_page=False)
         body = page.inner_text(".jp-Notebook")
         assert "Error displaying widget" not in body
         assert "AssertionError" not in body and "Traceback" not in body
 
-        slider = page.locator(".widget-slider", has_text=label).first
-        slider.scroll_into_view_if_needed()
-        slider.wait_for(state="visible", timeout=30_000)
-        explorer = slider.locator("xpath=ancestor::div[contains(@class,'widget-vbox')][last()]")
+        kind, value = change
+        if kind == "slider":
+            control = page.locator(".widget-slider", has_text=value).first
+        else:
+            control = page.locator(".widget-colorpicker").first
+        control.scroll_into_view_if_needed()
+        control.wait_for(state="visible", timeout=30_000)
+        explorer = control.locator("xpath=ancestor::div[contains(@class,'widget-vbox')][last()]")
         picture = explorer.locator("img").first
         picture.wait_for(state="visible", timeout=30_000)
         before = picture.get_attribute("src")
-        readout = slider.locator(".widget-readout").text_content().strip()
         explorer.screenshot(path=str(SHOTS / f"{stem}_explorer_before.png"))
 
-        handle = slider.locator(".noUi-handle").first
-        handle.focus()
-        handle.press("ArrowRight")
+        if kind == "slider":
+            readout = control.locator(".widget-readout").text_content().strip()
+            handle = control.locator(".noUi-handle").first
+            handle.focus()
+            handle.press("ArrowRight")
+        else:
+            field = control.locator("input[type='text']").first
+            field.fill(value)
+            field.press("Enter")
+            field.dispatch_event("change")  # ipywidgets reads the text field on 'change' (blur)
         page.wait_for_function(
             "([el, old]) => el.getAttribute('src') !== old",
             arg=[picture.element_handle(), before], timeout=30_000,
         )
-        after_readout = slider.locator(".widget-readout").text_content().strip()
-        assert int(after_readout) == int(readout) + 1
+        if kind == "slider":
+            assert int(control.locator(".widget-readout").text_content().strip()) == int(readout) + 1
         assert picture.get_attribute("src") != before
         explorer.screenshot(path=str(SHOTS / f"{stem}_explorer_after.png"))
         assert expected in explorer.inner_text()
