@@ -94,3 +94,10 @@ def check_tensor(name: str, x: object, min_rank: int = 1, finite: bool = True) -
     if finite and not bool(torch.isfinite(x).all()):
         raise ValueError(f"{name} contains NaN or infinite values")
     return x
+
+
+def check_model(model: object, name: str = "model") -> torch.nn.Module:
+    """Raise ``TypeError`` unless ``model`` is an ``nn.Module``; return it."""
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module, got {type(model).__name__}")
+    return model

@@ -32,11 +32,12 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
-from ._validate import check_int
+from ._validate import check_int, check_model
 from .gradients import gradient_checkerboard_index, phase_gradient_ratio
 from .layers import ResizeConv1d, ResizeConv2d, SubPixelConv1d, SubPixelConv2d
 from .metrics import checkerboard_floor, checkerboard_index, polyphase_means
 from .overlap import unevenness
+from .runtime import model_device
 
 TRANSPOSED = (nn.ConvTranspose1d, nn.ConvTranspose2d)
 CONVS = (nn.Conv1d, nn.Conv2d)
@@ -283,7 +284,7 @@ def find_resolution_changes(model: nn.Module, input_shape: Sequence[int]) -> tup
     Raises ``ValueError`` naming ``input_shape`` when the model fails on it.
     """
     shape = _check_shape(input_shape)
-    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    device = model_device(model)
     records: list[dict] = []
     names = {module: name for name, module in model.named_modules()}
     watched = (*TRANSPOSED, *CONVS, *POOLS, *RESIZES, *FIXES, nn.PixelShuffle, nn.PixelUnshuffle)
@@ -338,8 +339,7 @@ def audit(
     Returns:
         an :class:`AuditReport`.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_model(model)
     shape = _check_shape(input_shape)
     batch = check_int("batch", batch, 2)
     was_training = model.training
@@ -391,7 +391,7 @@ def _periods(
 
 def _measure(model: nn.Module, shape: tuple[int, ...], report: AuditReport,
              periods: Sequence[int] | None, batch: int, seed: int) -> None:
-    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    device = model_device(model)
     generator = torch.Generator().manual_seed(seed)
     x = torch.randn((batch, *shape[1:]), generator=generator).to(device)
     out_sizes = report.output_shape[2:]
@@ -436,11 +436,10 @@ def sample_outputs(
     Returns the (first) output tensor on the CPU, shape (batch, ...). The model's mode is
     restored afterwards.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_model(model)
     shape = _check_shape(input_shape)
     batch = check_int("batch", batch, 1)
-    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    device = model_device(model)
     generator = torch.Generator().manual_seed(seed)
     x = torch.randn((batch, *shape[1:]), generator=generator).to(device)
     was_training = model.training

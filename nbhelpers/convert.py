@@ -16,7 +16,7 @@ import warnings
 import torch
 from torch import nn
 
-from ._validate import check_choice
+from ._validate import check_choice, check_model
 from .layers import ResizeConv1d, ResizeConv2d, SubPixelConv1d, SubPixelConv2d
 
 KINDS = ("resize", "subpixel_icnr")
@@ -100,8 +100,7 @@ def replace_upsampling(model: nn.Module, kind: str = "resize") -> nn.Module:
         the converted copy: same input shape -> same output shape. Transposed convolutions that
         cannot be replaced (grouped, dilated, anisotropic strides) are kept, with a warning.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_model(model)
     check_choice("kind", kind, KINDS)
     converted = copy.deepcopy(model)
     targets = [(name, m) for name, m in converted.named_modules()

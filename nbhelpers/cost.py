@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._validate import check_int
+from ._validate import check_int, check_model
 from .layers import Blur2d
 
 
@@ -56,8 +56,7 @@ def count_flops(
     Returns:
         total FLOPs per input (an int), or the per-module dict.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_model(model)
     shape = [check_int(f"input_shape[{i}]", v, 1) for i, v in enumerate(input_shape)]
     if not shape:
         raise ValueError("input_shape must list at least one dimension (without the batch)")
@@ -95,8 +94,7 @@ def time_forward_backward(
         input_shape: one input's shape, e.g. (64, 16, 16).
         batch_size, repeats, warmup: batch size; timed runs (the median counts); untimed runs first.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_model(model)
     shape = [check_int(f"input_shape[{i}]", v, 1) for i, v in enumerate(input_shape)]
     batch_size = check_int("batch_size", batch_size, 1)
     repeats = check_int("repeats", repeats, 1)

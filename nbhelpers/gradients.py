@@ -30,9 +30,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._validate import check_choice, check_int, check_tensor
+from ._validate import check_choice, check_int, check_model, check_tensor
 from .metrics import checkerboard_index, polyphase_means
-from .runtime import get_device
+from .runtime import model_device
 
 # ----------------------------------------------------------------------------- backward pass
 
@@ -246,16 +246,6 @@ def image_source_task(
 # ----------------------------------------------------------------------------- input gradients
 
 
-def _check_model(model: object) -> nn.Module:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    return model
-
-
-def _device_of(model: nn.Module) -> torch.device:
-    for p in model.parameters():
-        return p.device
-    return get_device()
 
 
 def input_gradients(
@@ -275,11 +265,11 @@ def input_gradients(
     Returns:
         (N, C, H, W) input gradients on the model's device.
     """
-    model = _check_model(model)
+    model = check_model(model)
     x = check_tensor("inputs", inputs, min_rank=4)
     if x.dim() != 4:
         raise ValueError(f"inputs must have shape (N, C, H, W), got {tuple(x.shape)}")
-    device = _device_of(model)
+    device = model_device(model)
     x = x.detach().to(device).requires_grad_(True)
     was_training = model.training
     model.eval()
@@ -492,7 +482,7 @@ def feature_visualization(
     Returns:
         :class:`FeatureVisualization`.
     """
-    features = _check_model(features)
+    features = check_model(features)
     size = check_int("size", size, 4)
     steps = check_int("steps", steps, 1)
     seed = check_int("seed", seed, 0)
@@ -500,7 +490,7 @@ def feature_visualization(
     if not (isinstance(step_size, (int, float)) and step_size > 0):
         raise ValueError(f"step_size must be a positive number, got {step_size!r}")
     offsets = jitter_offsets(steps, max_shift, seed)
-    device = _device_of(features)
+    device = model_device(features)
     gen = torch.Generator().manual_seed(seed)
     if start is None:
         image = (0.5 + 0.01 * torch.randn(1, cin, size, size, generator=gen)).to(device)
@@ -537,10 +527,10 @@ def excited_channels(features: nn.Module, images: torch.Tensor, k: int = 1) -> l
     Feature visualisation starts from these: a channel that the start image leaves at zero (a
     ReLU below threshold everywhere) has zero gradient and never moves.
     """
-    features = _check_model(features)
+    features = check_model(features)
     x = check_tensor("images", images, min_rank=4)
     with torch.no_grad():
-        acts = features(x.to(_device_of(features))).mean(dim=(0, 2, 3))
+        acts = features(x.to(model_device(features))).mean(dim=(0, 2, 3))
     k = check_int("k", k, 1, acts.numel())
     return acts.argsort(descending=True)[:k].tolist()
 

@@ -37,7 +37,7 @@ RESIZE_MODES = ("nearest", "bilinear")
 UpsamplerFactory = Callable[..., nn.Module]
 
 
-def _pad(x: torch.Tensor, pad: int | tuple[int, int, int, int], padding_mode: str) -> torch.Tensor:
+def _pad(x: torch.Tensor, pad: int | tuple[int, ...], padding_mode: str) -> torch.Tensor:
     pads = (pad,) * 4 if isinstance(pad, int) else pad
     if not any(pads):
         return x
@@ -70,7 +70,36 @@ def deconvolution(c_in: int, c_out: int, kernel_size: int = 4, scale: int = 2) -
     return nn.ConvTranspose2d(c_in, c_out, k, stride=s, padding=p, output_padding=q)
 
 
-class ResizeConv2d(nn.Module):
+class _ResizeConv(nn.Module):
+    """Resize by ``scale``, pad by ``padding_mode``, then a stride-1 convolution (1D or 2D)."""
+
+    _conv: type[nn.Module] = nn.Conv2d
+    _modes: tuple[str, ...] = RESIZE_MODES
+
+    def __init__(self, c_in: int, c_out: int, scale: int, mode: str, kernel_size: int,
+                 padding_mode: str) -> None:
+        super().__init__()
+        self.mode = str(check_choice("mode", mode, self._modes))
+        self.scale = check_int("scale", scale, 1)
+        kernel_size = check_int("kernel_size", kernel_size, 1)
+        if kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd so the output keeps its size, got {kernel_size}")
+        self.padding_mode = str(check_choice("padding_mode", padding_mode, PADDING_MODES))
+        self.pad = kernel_size // 2
+        self.conv = self._conv(check_int("c_in", c_in, 1), check_int("c_out", c_out, 1), kernel_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.scale > 1:
+            smooth = {} if self.mode == "nearest" else {"align_corners": False}
+            x = nn.functional.interpolate(x, scale_factor=self.scale, mode=self.mode, **smooth)
+        ndim = x.dim() - 2
+        return self.conv(_pad(x, (self.pad,) * (2 * ndim), self.padding_mode))
+
+    def extra_repr(self) -> str:
+        return f"scale={self.scale}, mode={self.mode!r}, padding_mode={self.padding_mode!r}"
+
+
+class ResizeConv2d(_ResizeConv):
     """Resize by an integer factor, pad, then convolve (resize-convolution).
 
     Input (N, c_in, H, W) -> output (N, c_out, scale*H, scale*W).
@@ -94,27 +123,7 @@ class ResizeConv2d(nn.Module):
         kernel_size: int = 3,
         padding_mode: str = "reflect",
     ) -> None:
-        super().__init__()
-        self.mode = str(check_choice("mode", mode, RESIZE_MODES))
-        self.scale = check_int("scale", scale, 1)
-        kernel_size = check_int("kernel_size", kernel_size, 1)
-        if kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be odd so the output keeps its size, got {kernel_size}")
-        self.padding_mode = str(check_choice("padding_mode", padding_mode, PADDING_MODES))
-        self.pad = kernel_size // 2
-        self.conv = nn.Conv2d(check_int("c_in", c_in, 1), check_int("c_out", c_out, 1), kernel_size)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.scale > 1:
-            if self.mode == "nearest":
-                x = nn.functional.interpolate(x, scale_factor=self.scale, mode="nearest")
-            else:
-                x = nn.functional.interpolate(x, scale_factor=self.scale, mode="bilinear",
-                                              align_corners=False)
-        return self.conv(_pad(x, self.pad, self.padding_mode))
-
-    def extra_repr(self) -> str:
-        return f"scale={self.scale}, mode={self.mode!r}, padding_mode={self.padding_mode!r}"
+        super().__init__(c_in, c_out, scale, mode, kernel_size, padding_mode)
 
 
 class Blur2d(nn.Module):
@@ -265,36 +274,19 @@ class SubPixelConv2d(nn.Module):
         return f"scale={self.scale}, icnr={self.icnr}, padding_mode={self.padding_mode!r}"
 
 
-class ResizeConv1d(nn.Module):
+class ResizeConv1d(_ResizeConv):
     """1D resize-convolution: resize a signal by ``scale``, pad, then convolve.
 
     Input (N, c_in, L) -> output (N, c_out, scale*L). ``mode`` is ``'nearest'`` or ``'linear'``;
     ``kernel_size`` is odd; ``padding_mode`` as in :class:`ResizeConv2d`.
     """
 
+    _conv = nn.Conv1d
+    _modes = ("nearest", "linear")
+
     def __init__(self, c_in: int, c_out: int, scale: int = 2, mode: str = "nearest",
                  kernel_size: int = 3, padding_mode: str = "replicate") -> None:
-        super().__init__()
-        self.mode = str(check_choice("mode", mode, ("nearest", "linear")))
-        self.scale = check_int("scale", scale, 1)
-        kernel_size = check_int("kernel_size", kernel_size, 1)
-        if kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be odd so the output keeps its size, got {kernel_size}")
-        self.padding_mode = str(check_choice("padding_mode", padding_mode, PADDING_MODES))
-        self.pad = kernel_size // 2
-        self.conv = nn.Conv1d(check_int("c_in", c_in, 1), check_int("c_out", c_out, 1), kernel_size)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.scale > 1:
-            x = nn.functional.interpolate(x, scale_factor=self.scale, mode=self.mode,
-                                          **({} if self.mode == "nearest" else {"align_corners": False}))
-        if self.pad:
-            mode = "constant" if self.padding_mode == "zeros" else self.padding_mode
-            x = nn.functional.pad(x, (self.pad, self.pad), mode=mode)
-        return self.conv(x)
-
-    def extra_repr(self) -> str:
-        return f"scale={self.scale}, mode={self.mode!r}, padding_mode={self.padding_mode!r}"
+        super().__init__(c_in, c_out, scale, mode, kernel_size, padding_mode)
 
 
 class SubPixelConv1d(nn.Module):
@@ -328,10 +320,7 @@ class SubPixelConv1d(nn.Module):
                 bias.copy_(bias[:, :1].expand_as(bias))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.pad:
-            mode = "constant" if self.padding_mode == "zeros" else self.padding_mode
-            x = nn.functional.pad(x, (self.pad, self.pad), mode=mode)
-        y = self.conv(x)
+        y = self.conv(_pad(x, (self.pad, self.pad), self.padding_mode))
         n, _, length = y.shape
         return y.view(n, self.c_out, self.scale, length).permute(0, 1, 3, 2).reshape(n, self.c_out, -1)
 

@@ -10,32 +10,21 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._validate import check_int, check_tensor
+from ._validate import check_int, check_model, check_tensor
 from .data import flat_color_codes
 from .metrics import checkerboard_amplitude, checkerboard_index, polyphase_means
-
-
-def _check_model(model: object) -> nn.Module:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    return model
-
-
-def _device_of(model: nn.Module) -> torch.device:
-    for p in model.parameters():
-        return p.device
-    return torch.device("cpu")
+from .runtime import model_device
 
 
 @torch.no_grad()
 def predict(model: nn.Module, inputs: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
     """Run ``model`` in eval mode on ``inputs`` (N, ...) in chunks; returns outputs (N, ...)."""
-    model = _check_model(model)
+    model = check_model(model)
     inputs = check_tensor("inputs", inputs, min_rank=2)
     batch_size = check_int("batch_size", batch_size, 1)
     was_training = model.training
     model.eval()
-    device = _device_of(model)
+    device = model_device(model)
     outs = [model(inputs[i : i + batch_size].to(device)) for i in range(0, inputs.shape[0], batch_size)]
     model.train(was_training)
     return torch.cat(outs)
@@ -62,7 +51,7 @@ def layer_input_means(model: nn.Module, layer: nn.Module, inputs: torch.Tensor) 
     Returns:
         (C_in,) tensor: the per-channel level of the feature map that ``layer`` receives.
     """
-    model = _check_model(model)
+    model = check_model(model)
     seen: list[torch.Tensor] = []
     handle = layer.register_forward_hook(lambda _m, args, _out: seen.append(args[0].mean(dim=(0, 2, 3))))
     try:
@@ -127,7 +116,7 @@ def decode_colors(model: nn.Module, colors: torch.Tensor) -> torch.Tensor:
     colors = check_tensor("colors", colors, min_rank=2)
     if colors.dim() != 2 or colors.shape[1] != 3:
         raise ValueError(f"colors must have shape (N, 3) with RGB in [0, 1], got {tuple(colors.shape)}")
-    return predict(model, flat_color_codes(colors.to(_device_of(_check_model(model)))))
+    return predict(model, flat_color_codes(colors.to(model_device(check_model(model)))))
 
 
 def color_grid(n: int = 64, seed: int = 0, device: torch.device | str | None = None) -> torch.Tensor:

@@ -57,6 +57,13 @@ def get_device() -> torch.device:
     return torch.device(request)
 
 
+def model_device(model: torch.nn.Module) -> torch.device:
+    """The device of a model's first parameter (or buffer); :func:`get_device` when it has none."""
+    for tensor in (*model.parameters(), *model.buffers()):
+        return tensor.device
+    return get_device()
+
+
 def seed_everything(seed: int = 0) -> torch.Generator:
     """Seed Python's, NumPy's and torch's (CPU and CUDA) random generators.
 

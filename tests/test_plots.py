@@ -61,3 +61,8 @@ def test_house_style_keeps_figures_small(dpi_key):
 
     plots.use_house_style()
     assert mpl.rcParams[dpi_key] <= 80
+
+
+def test_to_rgb_image_clips_and_moves_channels_last():
+    image = plots.style.to_rgb_image(torch.tensor([[[2.0]], [[0.5]], [[-1.0]]]))
+    assert image.shape == (1, 1, 3) and image.tolist() == [[[1.0, 0.5, 0.0]]]

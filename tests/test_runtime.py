@@ -83,3 +83,13 @@ def test_environment_report_and_problems(monkeypatch):
 def test_environment_report_shows_device_error(monkeypatch):
     monkeypatch.setenv("NBHELPERS_DEVICE", "nonsense")
     assert runtime.environment_report()["device"].startswith("ERROR")
+
+
+def test_model_device_and_check_model():
+    from nbhelpers._validate import check_model
+    from nbhelpers.runtime import model_device
+
+    assert model_device(torch.nn.Linear(2, 2)) == torch.device("cpu")
+    assert model_device(torch.nn.ReLU()) == nbhelpers.get_device()  # no parameters: the default
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        check_model("not a model")

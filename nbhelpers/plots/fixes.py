@@ -12,7 +12,7 @@ import torch
 from matplotlib.figure import Figure
 
 from .learning import KIND_COLORS, KIND_LABELS
-from .style import COLORS, DIVERGING_CMAP, new_figure, to_numpy
+from .style import COLORS, DIVERGING_CMAP, new_figure, to_numpy, to_rgb_image
 
 #: Colours and labels of every upsampling kind of notebook 05 (extends notebook 03's).
 FIX_COLORS = {
@@ -40,9 +40,6 @@ def _color(kind: str) -> str:
 def _label(kind: str) -> str:
     return FIX_LABELS.get(kind, kind)
 
-
-def _rgb(image: torch.Tensor | np.ndarray) -> np.ndarray:
-    return np.clip(to_numpy(image).transpose(1, 2, 0), 0.0, 1.0)
 
 
 def _stretch(image: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -151,11 +148,11 @@ def plot_zoomed_reconstructions(
     errors = {k: to_numpy(outputs[k][crop] - target[crop]).mean(axis=0) for k in kinds}
     lim = max(float(np.abs(e).max()) for e in errors.values()) or 1.0
     fig, axes = new_figure(2, len(kinds) + 1, 1.45 * (len(kinds) + 1), 3.2)
-    axes[0, 0].imshow(_rgb(target[crop]), interpolation="nearest")
+    axes[0, 0].imshow(to_rgb_image(target[crop]), interpolation="nearest")
     axes[0, 0].set_title("target", fontsize=8)
     axes[1, 0].axis("off")
     for j, kind in enumerate(kinds, start=1):
-        axes[0, j].imshow(_rgb(outputs[kind][crop]), interpolation="nearest")
+        axes[0, j].imshow(to_rgb_image(outputs[kind][crop]), interpolation="nearest")
         axes[0, j].set_title(_label(kind), fontsize=7)
         axes[1, j].imshow(errors[kind], cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
     axes[1, 1].set_ylabel(f"error, ±{lim:.2f}", fontsize=8)

@@ -12,7 +12,7 @@ import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from .style import COLORS, DIVERGING_CMAP, new_figure, to_numpy
+from .style import COLORS, DIVERGING_CMAP, new_figure, to_numpy, to_rgb_image
 
 #: Line colour per upsampling kind (uneven deconvolution red, even orange, resize blue).
 KIND_COLORS = {
@@ -37,10 +37,6 @@ def _color(kind: str) -> str:
 def _label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
 
-
-def _rgb(image: torch.Tensor | np.ndarray) -> np.ndarray:
-    """(3, H, W) -> (H, W, 3) clipped to [0, 1] for imshow."""
-    return np.clip(to_numpy(image).transpose(1, 2, 0), 0.0, 1.0)
 
 
 def plot_loss_histories(histories: Mapping[tuple[str, int], Sequence[float]], smooth: int = 20) -> Figure:
@@ -166,12 +162,12 @@ def plot_reconstructions(
     kinds = list(outputs)
     fig, axes = new_figure(len(kinds) + 1, n + 1, 1.6 * (n + 1), 1.6 * (len(kinds) + 1))
     for j in range(n):
-        axes[0, j].imshow(_rgb(targets[j]))
+        axes[0, j].imshow(to_rgb_image(targets[j]))
         axes[0, j].set_title("held-out target" if j == 0 else "", fontsize=8)
     axes[0, n].axis("off")
     for i, kind in enumerate(kinds, start=1):
         for j in range(n):
-            axes[i, j].imshow(_rgb(outputs[kind][j]))
+            axes[i, j].imshow(to_rgb_image(outputs[kind][j]))
         axes[i, 0].set_ylabel(_label(kind), fontsize=8)
         pattern = to_numpy(patterns[kind]).mean(axis=0)
         p = pattern.shape[-1]
@@ -237,7 +233,7 @@ def plot_color_examples(
         axes[i, 0].set_title(titles[i] if titles else "target", fontsize=8)
         for j, kind in enumerate(kinds):
             out = outputs[kind][i]
-            axes[i, 1 + 2 * j].imshow(_rgb(out))
+            axes[i, 1 + 2 * j].imshow(to_rgb_image(out))
             axes[i, 1 + 2 * j].set_title(f"{_label(kind)}\namplitude {amplitudes[kind][i]:.4f}", fontsize=8)
             deviation = to_numpy(out) - to_numpy(out).mean(axis=(1, 2), keepdims=True)
             g = gain if gain is not None else 0.5 / max(float(np.abs(deviation).max()), 1e-6)

@@ -62,3 +62,8 @@ def to_numpy(x: object) -> np.ndarray:
     if isinstance(x, torch.Tensor):
         return x.detach().to("cpu", torch.float64 if x.is_floating_point() else x.dtype).numpy()
     return np.asarray(x)
+
+
+def to_rgb_image(image: object) -> np.ndarray:
+    """(3, H, W) tensor or array in [0, 1] -> (H, W, 3) numpy array clipped to [0, 1] for imshow."""
+    return np.clip(to_numpy(image).transpose(1, 2, 0), 0.0, 1.0)
