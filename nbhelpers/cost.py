@@ -18,6 +18,7 @@ from torch import nn
 
 from ._validate import check_int, check_model
 from .layers import Blur2d
+from .runtime import model_device
 
 
 def _conv_flops(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> int:
@@ -67,8 +68,7 @@ def count_flops(
             def hook(mod, inputs, output, name=name):  # noqa: ANN001 - torch hook signature
                 counts[name or type(mod).__name__] = counts.get(name, 0) + _conv_flops(mod, inputs, output)
             handles.append(module.register_forward_hook(hook))
-    params = list(model.parameters())
-    device = params[0].device if params else torch.device("cpu")
+    device = model_device(model)
     was_training = model.training
     model.eval()
     try:
@@ -99,8 +99,7 @@ def time_forward_backward(
     batch_size = check_int("batch_size", batch_size, 1)
     repeats = check_int("repeats", repeats, 1)
     warmup = check_int("warmup", warmup, 0)
-    params = list(model.parameters())
-    device = params[0].device if params else torch.device("cpu")
+    device = model_device(model)
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(batch_size, *shape, generator=gen).to(device)
 
@@ -142,8 +141,7 @@ def input_footprint(layer: nn.Module, c_in: int, scale: int, size: int = 12) -> 
     c_in = check_int("c_in", c_in, 1)
     s = check_int("scale", scale, 1)
     size = check_int("size", size, 3)
-    params = list(layer.parameters())
-    device = params[0].device if params else torch.device("cpu")
+    device = model_device(layer)
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(1, c_in, size, size, generator=gen).to(device).requires_grad_(True)
     out = layer(x)

@@ -17,7 +17,7 @@ from torch import nn
 from ._validate import check_int, check_tensor
 from .learning import predict
 from .metrics import checkerboard_index
-from .runtime import seed_everything
+from .runtime import model_device, seed_everything
 from .stacking import _frequency_periods
 
 
@@ -251,8 +251,7 @@ def flat_border_deviation(layer: nn.Module, c_in: int, size: int = 8, level: flo
     """
     c_in = check_int("c_in", c_in, 1)
     size = check_int("size", size, 2)
-    params = list(layer.parameters())
-    device = params[0].device if params else torch.device("cpu")
+    device = model_device(layer)
     out = layer(torch.full((1, c_in, size, size), float(level), device=device))[0]
     h, w = out.shape[-2:]
     centre = out[:, h // 2, w // 2].view(-1, 1, 1)

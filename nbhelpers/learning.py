@@ -87,7 +87,7 @@ def flat_response(
     levels = check_tensor("channel_levels", channel_levels, min_rank=1)
     period = check_int("period", period, 2)
     size = check_int("size", size, 3)
-    device = next(iter(layer.parameters())).device if any(True for _ in layer.parameters()) else levels.device
+    device = model_device(layer) if next(layer.parameters(), None) is not None else levels.device
     levels = levels.to(device)
     flat = levels.view(1, -1, 1, 1).expand(1, levels.shape[0], size, size).contiguous()
     out = layer(flat) - layer(torch.zeros_like(flat))

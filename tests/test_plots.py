@@ -66,3 +66,10 @@ def test_house_style_keeps_figures_small(dpi_key):
 def test_to_rgb_image_clips_and_moves_channels_last():
     image = plots.style.to_rgb_image(torch.tensor([[[2.0]], [[0.5]], [[-1.0]]]))
     assert image.shape == (1, 1, 3) and image.tolist() == [[[1.0, 0.5, 0.0]]]
+
+
+def test_hide_ticks_on_one_axes_or_an_array():
+    fig, axes = plots.new_figure(1, 2)
+    plots.style.hide_ticks(axes)
+    plots.style.hide_ticks(axes[0, 0])
+    assert all(len(ax.get_xticks()) == 0 and len(ax.get_yticks()) == 0 for ax in fig.axes)

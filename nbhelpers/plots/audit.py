@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from .style import COLORS, DIVERGING_CMAP, new_figure, to_numpy
+from .style import COLORS, DIVERGING_CMAP, hide_ticks, new_figure, to_numpy
 
 
 def _show(image: np.ndarray) -> np.ndarray:
@@ -33,9 +33,7 @@ def plot_model_outputs(outputs: Mapping[str, object], patterns: Mapping[str, obj
         lim = max(float(np.abs(part).max()), 1e-12)
         axes[1, j].imshow(np.tile(part, (2, 2)), cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim)
         axes[1, j].set_title(f"shared {part.shape[0]}x{part.shape[1]} pattern", fontsize=8)
-        for ax in axes[:, j]:
-            ax.set_xticks([])
-            ax.set_yticks([])
+        hide_ticks(axes[:, j])
     axes[0, 0].set_ylabel("one output")
     axes[1, 0].set_ylabel("pattern, tiled 2x2")
     return fig

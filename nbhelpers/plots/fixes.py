@@ -12,7 +12,7 @@ import torch
 from matplotlib.figure import Figure
 
 from .learning import KIND_COLORS, KIND_LABELS
-from .style import COLORS, DIVERGING_CMAP, new_figure, to_numpy, to_rgb_image
+from .style import COLORS, DIVERGING_CMAP, hide_ticks, new_figure, to_numpy, to_rgb_image
 
 #: Colours and labels of every upsampling kind of notebook 05 (extends notebook 03's).
 FIX_COLORS = {
@@ -156,9 +156,7 @@ def plot_zoomed_reconstructions(
         axes[0, j].set_title(_label(kind), fontsize=7)
         axes[1, j].imshow(errors[kind], cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
     axes[1, 1].set_ylabel(f"error, ±{lim:.2f}", fontsize=8)
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
+    hide_ticks(axes.flat)
     return fig
 
 

@@ -12,7 +12,7 @@ import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from .style import COLORS, DIVERGING_CMAP, new_figure, to_numpy, to_rgb_image
+from .style import COLORS, DIVERGING_CMAP, hide_ticks, new_figure, to_numpy, to_rgb_image
 
 #: Line colour per upsampling kind (uneven deconvolution red, even orange, resize blue).
 KIND_COLORS = {
@@ -175,9 +175,7 @@ def plot_reconstructions(
         lim = np.abs(tiled).max() or 1.0
         axes[i, n].imshow(tiled, cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim)
         axes[i, n].set_title(f"mean pattern ±{lim:.4f}", fontsize=8)
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
+    hide_ticks(axes.flat)
     return fig
 
 
@@ -239,7 +237,5 @@ def plot_color_examples(
             g = gain if gain is not None else 0.5 / max(float(np.abs(deviation).max()), 1e-6)
             axes[i, 2 + 2 * j].imshow(np.clip(0.5 + g * deviation.transpose(1, 2, 0), 0, 1))
             axes[i, 2 + 2 * j].set_title(f"deviation x{g:.0f}", fontsize=8)
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
+    hide_ticks(axes.flat)
     return fig

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from .style import DIVERGING_CMAP, new_figure, to_numpy
+from .style import DIVERGING_CMAP, hide_ticks, new_figure, to_numpy
 
 
 def plot_metric_two_ways(
@@ -40,9 +40,7 @@ def plot_metric_two_ways(
             axes[0, 2].scatter([x], [y], s=260, facecolors="none", edgecolors="cyan", lw=2,
                                clip_on=False)
     axes[0, 2].set_title(f"log power spectrum: the period-{period}\npeaks are circled", fontsize=9)
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
+    hide_ticks(axes.flat)
     return fig
 
 

@@ -67,3 +67,10 @@ def to_numpy(x: object) -> np.ndarray:
 def to_rgb_image(image: object) -> np.ndarray:
     """(3, H, W) tensor or array in [0, 1] -> (H, W, 3) numpy array clipped to [0, 1] for imshow."""
     return np.clip(to_numpy(image).transpose(1, 2, 0), 0.0, 1.0)
+
+
+def hide_ticks(axes: object) -> None:
+    """Remove the ticks of one Axes or of every Axes in an array or list (for image panels)."""
+    for ax in np.ravel(np.asarray(axes, dtype=object)):
+        ax.set_xticks([])
+        ax.set_yticks([])
