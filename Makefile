@@ -57,17 +57,17 @@ test-ui: install-ui
 
 # FORCE=1 overwrites student files that are newer than their source.
 student: install
-	FORCE=$(FORCE) $(BIN)/python -m nbhelpers.student $(NOTEBOOKS) --out build/student
+	FORCE=$(FORCE) $(BIN)/python -m nbhelpers.course.student $(NOTEBOOKS) --out build/student
 
 html: install
-	$(BIN)/python -m nbhelpers.site $(NOTEBOOKS) --out build/html
+	$(BIN)/python -m nbhelpers.course.site $(NOTEBOOKS) --out build/html
 
 notebooks: install
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=300 $(NOTEBOOKS)
 
 bench: install
-	$(BIN)/python -m nbhelpers.bench $(NOTEBOOKS)
+	$(BIN)/python -m nbhelpers.course.bench $(NOTEBOOKS)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

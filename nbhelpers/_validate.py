@@ -7,6 +7,7 @@ traceback from deep inside torch.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
@@ -52,6 +53,14 @@ def check_int_list(name: str, value: object, low: int = 1) -> list[int]:
     return [check_int(f"{name}[{i}]", v, low) for i, v in enumerate(items)]
 
 
+def check_positive(name: str, value: object) -> float:
+    """Return ``value`` as a float, or raise naming ``name`` unless it is a finite number > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
+            or value <= 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
 def check_layers(kernel_sizes: object, strides: object) -> tuple[list[int], list[int]]:
     """Validate a stack of (kernel size, stride) pairs; a single int broadcasts to every layer."""
     ks = check_int_list("kernel_sizes", kernel_sizes)
@@ -94,6 +103,20 @@ def check_tensor(name: str, x: object, min_rank: int = 1, finite: bool = True) -
     if finite and not bool(torch.isfinite(x).all()):
         raise ValueError(f"{name} contains NaN or infinite values")
     return x
+
+
+def check_input_shape(input_shape: object) -> tuple[int, ...]:
+    """Validate a batch-first input shape such as (1, 3, 32, 32) or (1, 100); return it as a tuple."""
+    if isinstance(input_shape, torch.Size):
+        input_shape = tuple(input_shape)
+    if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence):
+        raise TypeError(f"input_shape must be a tuple of ints with the batch first, e.g. (1, 3, 32, 32), "
+                        f"got {input_shape!r}")
+    shape = tuple(check_int(f"input_shape[{i}]", v, 1) for i, v in enumerate(input_shape))
+    if len(shape) < 2:
+        raise ValueError(f"input_shape must list the batch first and at least one more dimension, e.g. "
+                         f"(1, 3, 32, 32), got {shape}")
+    return shape
 
 
 def check_model(model: object, name: str = "model") -> torch.nn.Module:

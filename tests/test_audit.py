@@ -7,9 +7,10 @@ import pytest
 import torch
 from torch import nn
 
-from nbhelpers.audit import AuditReport, audit, find_resolution_changes, main
-from nbhelpers.overlap import unevenness
-from nbhelpers.zoo import ZOO
+from nbhelpers.audit import AuditReport, audit, find_resolution_changes
+from nbhelpers.audit.cli import main
+from nbhelpers.layers.zoo import ZOO
+from nbhelpers.measures import unevenness
 
 
 def small_generator() -> nn.Module:
@@ -114,17 +115,17 @@ def test_audit_restores_training_mode():
 
 
 def test_command_line(capsys):
-    assert main(["nbhelpers.zoo:dcgan_generator", "--input-shape", "1,100,1,1"]) == 0
+    assert main(["nbhelpers.layers.zoo:dcgan_generator", "--input-shape", "1,100,1,1"]) == 0
     assert "ConvTranspose2d" in capsys.readouterr().out
-    assert main(["nbhelpers.zoo:dcgan_generator", "--input-shape", "1,3,1,1"]) == 2
+    assert main(["nbhelpers.layers.zoo:dcgan_generator", "--input-shape", "1,3,1,1"]) == 2
     assert "input_shape=(1, 3, 1, 1)" in capsys.readouterr().err
     assert main(["no_such_module_xyz:f", "--input-shape", "1,2"]) == 2
     assert "cannot load" in capsys.readouterr().err
-    assert main(["nbhelpers.zoo:dcgan_generator", "--input-shape", "1,a"]) == 2
+    assert main(["nbhelpers.layers.zoo:dcgan_generator", "--input-shape", "1,a"]) == 2
 
 
 def test_command_line_as_a_module():
-    out = subprocess.run([sys.executable, "-m", "nbhelpers.audit", "nbhelpers.zoo:espcn",
+    out = subprocess.run([sys.executable, "-m", "nbhelpers.audit", "nbhelpers.layers.zoo:espcn",
                           "--input-shape", "1,3,8,8"], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert "PixelShuffle" in out.stdout
@@ -135,7 +136,7 @@ def test_report_type():
 
 
 def test_fixed_layers_are_recognised_and_not_flagged():
-    from nbhelpers.convert import replace_upsampling
+    from nbhelpers.layers.convert import replace_upsampling
 
     report = audit(replace_upsampling(small_generator(), "resize"), (1, 4, 4, 4))
     assert [layer.kind for layer in report.layers] == ["ResizeConv2d", "ResizeConv2d"]
@@ -144,7 +145,7 @@ def test_fixed_layers_are_recognised_and_not_flagged():
 
 
 def test_sample_outputs_is_seeded_and_restores_the_mode():
-    from nbhelpers.audit import sample_outputs
+    from nbhelpers.audit.measure import sample_outputs
 
     model = small_generator().train()
     a = sample_outputs(model, (1, 4, 4, 4), batch=3, seed=5)
@@ -155,7 +156,7 @@ def test_sample_outputs_is_seeded_and_restores_the_mode():
 
 
 def test_icnr_conv_removes_the_pixel_shuffle_pattern():
-    from nbhelpers.layers import icnr_conv_
+    from nbhelpers.layers.upsampling import icnr_conv_
 
     conv = nn.Conv2d(4, 3 * 4, 3, padding=1)
     icnr_conv_(conv, 2)

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from nbhelpers import bench
+from nbhelpers.course import bench
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,10 +4,10 @@ import pytest
 import torch
 from torch import nn
 
-from nbhelpers.audit import audit
-from nbhelpers.convert import MatchLength, replace_upsampling, replacement_for
-from nbhelpers.layers import ResizeConv1d, ResizeConv2d, SubPixelConv1d, SubPixelConv2d
-from nbhelpers.zoo import ZOO
+from nbhelpers.audit.measure import audit
+from nbhelpers.layers.convert import MatchLength, replace_upsampling, replacement_for
+from nbhelpers.layers.upsampling import ResizeConv1d, ResizeConv2d, SubPixelConv1d, SubPixelConv2d
+from nbhelpers.layers.zoo import ZOO
 
 
 @pytest.mark.parametrize("kind", ["resize", "subpixel_icnr"])

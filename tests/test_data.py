@@ -1,25 +1,37 @@
 import pytest
 import torch
 
-from nbhelpers.data import (
+from nbhelpers.experiments.data import (
     HELDOUT_FRACTION,
     NATURAL_IMAGES,
     SHAPE_CODE_FIELDS,
     colored_shapes,
     flat_color_codes,
-    load_image,
-    natural_patch_datasets,
     natural_patches,
     render_shapes,
 )
 
 
+def load_image(name, device="cpu"):
+    """The image straight from scikit-image (independent of nbhelpers' loader), (3, H, W) in [0, 1]."""
+    import numpy as np
+    import skimage.data
+
+    if name == "motorcycle_left":
+        array = skimage.data.stereo_motorcycle()[0]
+    else:
+        array = getattr(skimage.data, name)()
+    return torch.from_numpy(np.ascontiguousarray(array[..., :3])).permute(2, 0, 1).float().div(255).to(device)
+
+
 @pytest.mark.parametrize("name", NATURAL_IMAGES)
 def test_every_natural_image_loads_offline_as_rgb_in_unit_range(name):
-    image = load_image(name, device="cpu")
-    assert image.dim() == 3 and image.shape[0] == 3 and min(image.shape[1:]) >= 128
-    assert image.dtype == torch.float32
-    assert 0.0 <= image.min() and image.max() <= 1.0 and image.std() > 0.01
+    patches, origins = natural_patches(8, size=32, images=[name], seed=0, device="cpu", return_origins=True)
+    image = load_image(name)
+    assert image.shape[0] == 3 and min(image.shape[1:]) >= 128
+    assert patches.dtype == torch.float32 and 0.0 <= patches.min() and patches.max() <= 1.0
+    _, top, left = origins[0].tolist()
+    assert torch.equal(patches[0], image[:, top : top + 32, left : left + 32])
 
 
 def test_natural_patches_shape_range_and_determinism():
@@ -51,11 +63,6 @@ def test_heldout_split_is_disjoint_from_train():
     assert not torch.equal(train[:10], held[:10])
 
 
-def test_natural_patch_datasets_returns_two_tensor_datasets():
-    train, held = natural_patch_datasets(16, 8, size=8, seed=1, device="cpu")
-    assert train.tensors[0].shape == (16, 3, 8, 8) and held.tensors[0].shape == (8, 3, 8, 8)
-
-
 @pytest.mark.parametrize(
     "kwargs, exc, word",
     [
@@ -72,9 +79,9 @@ def test_natural_patches_rejects_bad_arguments(kwargs, exc, word):
         natural_patches(device="cpu", **kwargs)
 
 
-def test_load_image_rejects_unknown_name():
-    with pytest.raises(ValueError, match="name"):
-        load_image("lena")
+def test_unknown_image_name_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"images\[0\]"):
+        natural_patches(4, images=["lena"])
 
 
 def test_colored_shapes_shapes_range_determinism_and_mean_color():

@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nbhelpers import exercises as ex
-from nbhelpers.exercises import ExerciseFailed
+from nbhelpers.course import exercises as ex
+from nbhelpers.course.checking import ExerciseFailed
 
 # --- correct answers (written independently of the library, as a student would) -----------------
 
@@ -34,7 +34,7 @@ def index_ok(image, p):
 
 
 def periods_ok(ks, ss):
-    from nbhelpers import interior_coverage
+    from nbhelpers.measures import interior_coverage
 
     one = interior_coverage(ks, ss).double()
     n = len(one)

@@ -2,19 +2,15 @@ import pytest
 import torch
 from torch import nn
 
-from nbhelpers.layers import (
+from nbhelpers.layers.models import autoencoder
+from nbhelpers.layers.registry import (
     UPSAMPLER_DESCRIPTIONS,
     UPSAMPLERS,
-    Blur2d,
-    ResizeConv2d,
-    SubPixelConv2d,
-    deconvolution,
-    icnr_,
     make_upsampler,
     register_upsampler,
 )
-from nbhelpers.metrics import checkerboard_amplitude, checkerboard_index, polyphase_means
-from nbhelpers.models import autoencoder
+from nbhelpers.layers.upsampling import Blur2d, ResizeConv2d, SubPixelConv2d, deconvolution, icnr_
+from nbhelpers.measures import checkerboard_amplitude, checkerboard_index, polyphase_means
 
 
 @pytest.mark.parametrize("kind", list(UPSAMPLERS))
@@ -52,15 +48,15 @@ def test_icnr_makes_every_output_phase_identical(scale):
     out = layer(x)
     blocks = out.unflatten(-2, (5, scale)).unflatten(-1, (6, scale))  # (N, C, 5, s, 6, s)
     assert torch.allclose(blocks, blocks[:, :, :, :1, :, :1].expand_as(blocks), atol=1e-6)
-    assert checkerboard_index(out, scale, reduce="none").max() < 1e-6
-    means = polyphase_means(out, scale)
+    assert checkerboard_index(out, scale, ndim=2, reduce="none").max() < 1e-6
+    means = polyphase_means(out, scale, ndim=2)
     assert torch.allclose(means, means[..., :1, :1].expand_as(means), atol=1e-6)
 
 
 def test_without_icnr_a_fresh_sub_pixel_layer_paints_a_checkerboard():
     layer = _fresh_icnr(icnr=False)
     out = layer(torch.full((1, 4, 8, 8), 0.5))
-    assert checkerboard_index(out[..., 2:-2, 2:-2], 2).item() > 0.1
+    assert checkerboard_index(out[..., 2:-2, 2:-2], 2, ndim=2).item() > 0.1
 
 
 @pytest.mark.parametrize("padding_mode", ["zeros", "replicate"])
@@ -113,8 +109,8 @@ def test_blur_removes_a_period_s_pattern_and_keeps_constants():
     plain, blurred = SubPixelConv2d(4, 3, icnr=False), SubPixelConv2d(4, 3, icnr=False, blur=True)
     blurred.load_state_dict(plain.state_dict())
     flat = torch.full((1, 4, 8, 8), 0.5)
-    assert checkerboard_amplitude(plain(flat)[..., 2:-2, 2:-2], 2).min() > 1e-3
-    assert checkerboard_amplitude(blurred(flat)[..., 2:-2, 2:-2], 2).max() < 1e-6
+    assert checkerboard_amplitude(plain(flat)[..., 2:-2, 2:-2], 2, ndim=2).min() > 1e-3
+    assert checkerboard_amplitude(blurred(flat)[..., 2:-2, 2:-2], 2, ndim=2).max() < 1e-6
 
 
 def test_resize_convolution_keeps_the_old_defaults():

@@ -2,19 +2,18 @@ import pytest
 import torch
 from torch import nn
 
-from nbhelpers.learning import (
+from nbhelpers.experiments.learning import (
     color_artifact_sweep,
     color_grid,
     decode_colors,
-    fit_line,
     flat_response,
     layer_input_means,
-    output_checkerboard_index,
     phase_spread,
     predict,
 )
-from nbhelpers.models import code_decoder, make_upsampler
-from nbhelpers.signals import checkerboard
+from nbhelpers.layers.models import code_decoder
+from nbhelpers.layers.registry import make_upsampler
+from nbhelpers.measures import checkerboard, checkerboard_index, fit_line
 
 
 class Painter(nn.Module):
@@ -27,16 +26,16 @@ class Painter(nn.Module):
 
     def forward(self, code):
         flat = code[:, 3:6, None, None].expand(-1, 3, 8, 8) * self.scale
-        return flat + self.artifact * checkerboard((8, 8), device=code.device)
+        return flat + self.artifact * checkerboard((8, 8), ndim=2, device=code.device)
 
 
-def test_output_index_is_zero_for_identity_and_sees_a_shared_checkerboard():
+def test_batch_index_of_predictions_sees_a_shared_checkerboard():
     x = torch.rand(64, 3, 8, 8)
-    identity = nn.Identity()
     noisy = nn.Sequential(nn.Identity())
-    noisy.register_forward_hook(lambda m, a, out: out + 0.2 * checkerboard((8, 8)))
-    assert output_checkerboard_index(identity, x) < 0.1
-    assert output_checkerboard_index(noisy, x) > 3 * output_checkerboard_index(identity, x)
+    noisy.register_forward_hook(lambda m, a, out: out + 0.2 * checkerboard((8, 8), ndim=2))
+    clean = checkerboard_index(predict(nn.Identity(), x), 2, ndim=2, reduce="batch").item()
+    assert clean < 0.1
+    assert checkerboard_index(predict(noisy, x), 2, ndim=2, reduce="batch").item() > 3 * clean
 
 
 def test_predict_chunks_and_restores_mode():

@@ -7,14 +7,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nbhelpers import (
-    coverage,
+from nbhelpers.layers.matrices import (
     deconvolution_1d,
     layer_matrix,
     phase_filters,
     phase_parameters,
     resize_convolution_1d,
 )
+from nbhelpers.measures import coverage
 
 
 def test_layer_matrix_of_a_convolution_equals_the_convolution_on_random_inputs():

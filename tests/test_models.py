@@ -2,26 +2,22 @@ import pytest
 import torch
 from torch import nn
 
-from nbhelpers.learning import flat_response
-from nbhelpers.models import (
+from nbhelpers.experiments.learning import flat_response
+from nbhelpers.layers.models import (
     MODELS,
-    UPSAMPLERS,
     CodeDecoder,
     Decoder,
     PatchAutoencoder,
-    ResizeConv2d,
     autoencoder,
     code_decoder,
     count_parameters,
     last_upsampler,
     make_model,
-    make_upsampler,
-    phase_map,
-    phase_sums,
-    phase_taps,
-    register_upsampler,
 )
-from nbhelpers.overlap import interior_coverage
+from nbhelpers.layers.phases import phase_map, phase_sums, phase_taps
+from nbhelpers.layers.registry import UPSAMPLERS, make_upsampler, register_upsampler
+from nbhelpers.layers.upsampling import ResizeConv2d
+from nbhelpers.measures import interior_coverage
 
 
 @pytest.mark.parametrize("kind", ["deconv3", "deconv4", "nearest", "bilinear"])

@@ -4,10 +4,10 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from nbhelpers import (
+from nbhelpers import plots
+from nbhelpers.measures import (
     coverage,
     periodic_part,
-    plots,
     power_spectrum,
     radial_profile,
     smooth_field,
@@ -42,10 +42,10 @@ def test_index_vs_unevenness_figure():
 
 
 def test_metric_and_spectrum_figures():
-    x = smooth_field((32, 32), 3.0)
-    fig = plots.plot_metric_two_ways(x, periodic_part(x, 2), power_spectrum(x), 2)
+    x = smooth_field((32, 32), 3.0, ndim=2)
+    fig = plots.plot_metric_two_ways(x, periodic_part(x, 2, ndim=2), power_spectrum(x, ndim=2), 2)
     assert len(fig.axes) == 4
-    freqs, profile = radial_profile(power_spectrum(x))
+    freqs, profile = radial_profile(power_spectrum(x, ndim=2))
     fig = plots.plot_spectrum(freqs, {"a": profile}, marks=(0.5,))
     assert fig.axes[0].get_legend() is not None
 

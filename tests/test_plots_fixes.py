@@ -14,7 +14,7 @@ from nbhelpers.plots import (
 
 
 def test_every_notebook_kind_has_a_colour_and_label():
-    from nbhelpers.layers import UPSAMPLERS
+    from nbhelpers.layers.registry import UPSAMPLERS
 
     assert set(UPSAMPLERS) <= set(FIX_COLORS) and set(UPSAMPLERS) <= set(FIX_LABELS)
 

@@ -1,7 +1,7 @@
 import torch
 from matplotlib.figure import Figure
 
-from nbhelpers.models import phase_map
+from nbhelpers.layers.phases import phase_map
 from nbhelpers.plots import (
     plot_amplitude_vs_distance,
     plot_color_examples,

@@ -4,7 +4,9 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from nbhelpers import analyze_stack, box_filter_response, deconvolution_1d, layer_matrix, stride1_dampening
+from nbhelpers.experiments.stacking import analyze_stack, stride1_dampening
+from nbhelpers.layers.matrices import deconvolution_1d, layer_matrix
+from nbhelpers.measures import box_filter_response
 from nbhelpers.plots import (
     plot_box_filter_response,
     plot_dampening,

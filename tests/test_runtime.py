@@ -70,12 +70,12 @@ def test_seed_rejects_bad_values(bad):
 
 
 def test_environment_report_and_problems(monkeypatch):
-    report = nbhelpers.environment_report()
+    report = runtime.environment_report()
     for key in ("python", "torch", "numpy", "matplotlib", "ipywidgets", "skimage", "device"):
         assert key in report
-    assert nbhelpers.environment_problems(report) == []
+    assert runtime.environment_problems(report) == []
     broken = dict(report, ipywidgets="MISSING", device="ERROR: no such device", python="3.8.1")
-    problems = nbhelpers.environment_problems(broken)
+    problems = runtime.environment_problems(broken)
     assert len(problems) == 3
     assert any("ipywidgets" in p and "make install" in p for p in problems)
 

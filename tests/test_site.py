@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from nbhelpers.site import build_site, notebook_title
+from nbhelpers.course.site import build_site, notebook_title
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from nbhelpers.student import (
+from nbhelpers.course.student import (
     BEGIN,
     END,
     StudentVersionError,

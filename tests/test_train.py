@@ -3,9 +3,9 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from nbhelpers.models import autoencoder
+from nbhelpers.experiments.training import History, benchmark_training_loop, train, train_grid
+from nbhelpers.layers.models import autoencoder
 from nbhelpers.runtime import seed_everything
-from nbhelpers.train import History, benchmark_training_loop, train, train_grid
 
 
 def _regression(n=64, seed=0):

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from nbhelpers.models import code_decoder
+from nbhelpers.layers.models import code_decoder
 from nbhelpers.widgets import ColorExplorer, color_explorer
 from nbhelpers.widgets.color import hex_to_rgb, rgb_to_hex
 

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from nbhelpers.zoo import ZOO, dcgan_generator, espcn, resnet_generator, unet, wavegan_generator
+from nbhelpers.layers.zoo import ZOO, dcgan_generator, espcn, resnet_generator, unet, wavegan_generator
 
 
 @pytest.mark.parametrize("name", list(ZOO))

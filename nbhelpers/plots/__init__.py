@@ -1,96 +1,18 @@
-"""Matplotlib figures for the notebooks.
+"""Matplotlib figures (and text tables) of computed data.
 
 Every function here takes already-computed data (tensors or arrays) and returns a
-``matplotlib.figure.Figure``; none of them runs an experiment. One module per topic,
-re-exported here.
+``matplotlib.figure.Figure`` (or, in :mod:`.tables`, text); none of them runs an experiment.
+One module per topic: :mod:`.overlap`, :mod:`.spectra`, :mod:`.stacking`, :mod:`.learning`,
+:mod:`.gradients`, :mod:`.fixes`, :mod:`.audit`, :mod:`.tables`; :mod:`.style` holds the house
+style.
 """
 
-from .overlap import (
-    plot_coverage_1d,
-    plot_coverage_2d,
-    plot_coverage_grid,
-    plot_index_vs_unevenness,
-    plot_unevenness_table,
+from .audit import (
+    plot_index_before_after,
+    plot_model_outputs,
+    plot_signal_spectra,
 )
-from .spectra import plot_metric_two_ways, plot_spectrum
-from .style import FIGURE_DPI, new_figure, to_numpy, use_house_style
-
-__all__ = [
-    "FIGURE_DPI",
-    "new_figure",
-    "plot_coverage_1d",
-    "plot_coverage_2d",
-    "plot_coverage_grid",
-    "plot_index_vs_unevenness",
-    "plot_metric_two_ways",
-    "plot_spectrum",
-    "plot_unevenness_table",
-    "to_numpy",
-    "use_house_style",
-]
-
-# notebook 02: stacked deconvolutions, stride-1 dampening, layer matrices
-from .stacking import (  # noqa: E402
-    draw_period_indices,
-    draw_spectrum_stems,
-    plot_box_filter_response,
-    plot_dampening,
-    plot_layer_matrices,
-    plot_stack_overview,
-    plot_stride1_gallery,
-)
-
-__all__ += [
-    "draw_period_indices",
-    "draw_spectrum_stems",
-    "plot_box_filter_response",
-    "plot_dampening",
-    "plot_layer_matrices",
-    "plot_stack_overview",
-    "plot_stride1_gallery",
-]
-
-# notebook 03: learning, bias and colour
-from .learning import (  # noqa: E402
-    plot_amplitude_vs_distance,
-    plot_color_examples,
-    plot_index_by_kind,
-    plot_loss_histories,
-    plot_phase_kernels,
-    plot_reconstructions,
-)
-
-__all__ += [
-    "plot_amplitude_vs_distance",
-    "plot_color_examples",
-    "plot_index_by_kind",
-    "plot_loss_histories",
-    "plot_phase_kernels",
-    "plot_reconstructions",
-]
-
-# notebook 04: checkerboards in gradients
-from .gradients import (  # noqa: E402
-    plot_backward_identity,
-    plot_feature_visualizations,
-    plot_gan_index,
-    plot_gradient_index_by_design,
-    plot_gradient_magnitudes,
-    plot_readout_gradients,
-)
-
-__all__ += [
-    "plot_backward_identity",
-    "plot_feature_visualizations",
-    "plot_gan_index",
-    "plot_gradient_index_by_design",
-    "plot_gradient_magnitudes",
-    "plot_readout_gradients",
-]
-
-# isort: split
-# notebook 05: the fixes compared
-from .fixes import (  # noqa: E402
+from .fixes import (
     FIX_COLORS,
     FIX_LABELS,
     plot_border_comparison,
@@ -100,20 +22,97 @@ from .fixes import (  # noqa: E402
     plot_radial_spectra,
     plot_zoomed_reconstructions,
 )
+from .gradients import (
+    plot_backward_identity,
+    plot_feature_visualizations,
+    plot_gan_index,
+    plot_gradient_index_by_design,
+    plot_gradient_magnitudes,
+    plot_readout_gradients,
+)
+from .learning import (
+    plot_amplitude_vs_distance,
+    plot_color_examples,
+    plot_index_by_kind,
+    plot_loss_histories,
+    plot_phase_kernels,
+    plot_reconstructions,
+)
+from .overlap import (
+    plot_coverage_1d,
+    plot_coverage_2d,
+    plot_coverage_grid,
+    plot_index_vs_unevenness,
+    plot_unevenness_table,
+)
+from .spectra import (
+    plot_metric_two_ways,
+    plot_spectrum,
+)
+from .stacking import (
+    draw_period_indices,
+    draw_spectrum_stems,
+    plot_box_filter_response,
+    plot_dampening,
+    plot_layer_matrices,
+    plot_stack_overview,
+    plot_stride1_gallery,
+)
+from .style import (
+    FIGURE_DPI,
+    new_figure,
+    to_numpy,
+    use_house_style,
+)
+from .tables import (
+    format_gradient_table,
+    format_table,
+    format_unevenness_table,
+)
 
-__all__ += [
+__all__ = [
+    "FIGURE_DPI",
     "FIX_COLORS",
     "FIX_LABELS",
+    "draw_period_indices",
+    "draw_spectrum_stems",
+    "format_gradient_table",
+    "format_table",
+    "format_unevenness_table",
+    "new_figure",
+    "plot_amplitude_vs_distance",
+    "plot_backward_identity",
     "plot_border_comparison",
+    "plot_box_filter_response",
+    "plot_color_examples",
     "plot_cost",
+    "plot_coverage_1d",
+    "plot_coverage_2d",
+    "plot_coverage_grid",
+    "plot_dampening",
+    "plot_feature_visualizations",
+    "plot_gan_index",
     "plot_generator_periods",
+    "plot_gradient_index_by_design",
+    "plot_gradient_magnitudes",
+    "plot_index_before_after",
+    "plot_index_by_kind",
+    "plot_index_vs_unevenness",
+    "plot_layer_matrices",
+    "plot_loss_histories",
+    "plot_metric_two_ways",
+    "plot_model_outputs",
+    "plot_phase_kernels",
     "plot_quality_vs_artifacts",
     "plot_radial_spectra",
+    "plot_readout_gradients",
+    "plot_reconstructions",
+    "plot_signal_spectra",
+    "plot_spectrum",
+    "plot_stack_overview",
+    "plot_stride1_gallery",
+    "plot_unevenness_table",
     "plot_zoomed_reconstructions",
+    "to_numpy",
+    "use_house_style",
 ]
-
-# isort: split
-# notebook 06: audit your own model
-from .audit import plot_index_before_after, plot_model_outputs, plot_signal_spectra  # noqa: E402
-
-__all__ += ["plot_index_before_after", "plot_model_outputs", "plot_signal_spectra"]

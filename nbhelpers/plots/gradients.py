@@ -1,6 +1,6 @@
 """Figures for notebook 04: checkerboards in gradients.
 
-Every function takes computed data (from :mod:`nbhelpers.gradients`) and returns a Figure;
+Every function takes computed data (from :mod:`nbhelpers.experiments`) and returns a Figure;
 none of them computes a gradient or trains anything.
 """
 
@@ -74,7 +74,8 @@ def plot_readout_gradients(gradients: Mapping[str, object], annotate: bool = Tru
     """Input gradients of a readout for several layers, side by side, with their values written in.
 
     Args:
-        gradients: label -> (H, W) or (C, H, W) gradient (e.g. :func:`nbhelpers.gradients.readout_gradient`
+        gradients: label -> (H, W) or (C, H, W) gradient (e.g.
+            :func:`nbhelpers.experiments.backward.readout_gradient`
             of an all-ones kernel: the coverage map).
         annotate: write each pixel's value (for maps up to 16 x 16).
     """

@@ -74,8 +74,9 @@ def plot_phase_kernels(
 
     Args:
         kernels: kind -> (k, k) kernel (e.g. summed over channels with their input levels).
-        phase_maps: kind -> (k, k) int phase index of each tap (:func:`nbhelpers.models.phase_map`).
-        responses: kind -> (s, s) flat response after training (:func:`nbhelpers.learning.flat_response`).
+        phase_maps: kind -> (k, k) int phase index of each tap (:func:`nbhelpers.layers.phases.phase_map`).
+        responses: kind -> (s, s) flat response after training
+            (:func:`nbhelpers.experiments.learning.flat_response`).
         initial_responses: optional kind -> (s, s) flat response of the same model before training.
     """
     kinds = list(kernels)

@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ..stacking import StackAnalysis
+from ..experiments.stacking import StackAnalysis
 from .overlap import draw_coverage_bars
 from .style import COLORS, DIVERGING_CMAP, SEQUENTIAL_CMAP, new_figure, to_numpy
 
@@ -52,7 +52,7 @@ def draw_spectrum_stems(
 
 
 def draw_period_indices(ax: Axes, periods: Sequence[int], values: object, label: str = "index") -> None:
-    """Bars of a per-period measure (e.g. :func:`nbhelpers.exact_period_index`), one per period."""
+    """Bars of a per-period measure (e.g. ``checkerboard_index(..., exact=True)``), one per period."""
     v = to_numpy(values).astype(float)
     xs = np.arange(len(periods))
     ax.bar(xs, np.nan_to_num(v), color=[_period_color(i) for i in range(len(periods))], width=0.7)
@@ -77,7 +77,7 @@ def plot_stack_overview(analyses: Sequence[StackAnalysis], image_size: int = 32)
     """One row per stack: 1D coverage, 1D spectrum, per-period index, 2D map and 2D spectrum.
 
     Args:
-        analyses: results of :func:`nbhelpers.analyze_stack` with ``with_2d=True``.
+        analyses: results of :func:`nbhelpers.experiments.stacking.analyze_stack` with ``with_2d=True``.
         image_size: how many interior pixels of the 2D map to show along each axis.
     """
     if any(a.image is None for a in analyses):
@@ -111,7 +111,7 @@ def plot_box_filter_response(
 
     Args:
         freqs: (F,) frequencies in cycles/pixel (0..0.5).
-        responses: {m: (F,) normalised response}, e.g. from :func:`nbhelpers.box_filter_response`.
+        responses: {m: (F,) normalised response}, e.g. from :func:`nbhelpers.measures.box_filter_response`.
         periods: artifact periods p whose fundamental 1/p is marked.
     """
     f = to_numpy(freqs)
@@ -139,7 +139,8 @@ def plot_stride1_gallery(
     """One column per final stride-1 size: 1D interior signal, 2D map and 1D spectrum.
 
     Args:
-        analyses: :func:`nbhelpers.analyze_stack` results (``with_2d=True``), typically the
+        analyses: :func:`nbhelpers.experiments.stacking.analyze_stack` results (``with_2d=True``),
+            typically the
             same stack with ``final_size`` = 1, 2, ...
         n_periods: periods of the 1D interior to draw.
         image_size: interior pixels of the 2D map to show along each axis.
@@ -176,7 +177,8 @@ def plot_dampening(
     """Heatmaps of surviving ripple (after / before) per stride-1 size m and period p.
 
     Args:
-        tables: {title: (len(sizes), len(periods)) ratios} from :func:`nbhelpers.stride1_dampening`.
+        tables: {title: (len(sizes), len(periods)) ratios} from
+            :func:`nbhelpers.experiments.stacking.stride1_dampening`.
         sizes: the sizes m (rows); periods: the periods p (columns).
         Cells where p divides m are outlined (the all-ones filter removes them exactly).
     """
@@ -202,7 +204,7 @@ def plot_layer_matrices(matrices: Mapping[str, object], row_sums: Mapping[str, o
     """Matrices of linear upsampling layers side by side, with their row sums below.
 
     Args:
-        matrices: {name: (n_out, n_in) matrix} (from :func:`nbhelpers.layer_matrix`).
+        matrices: {name: (n_out, n_in) matrix} (from :func:`nbhelpers.layers.matrices.layer_matrix`).
         row_sums: {name: (n_out,) row sums}: the output for a constant input of 1.
     """
     n = len(matrices)

@@ -9,7 +9,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from ..learning import color_artifact_sweep, decode_colors
+from ..experiments.learning import color_artifact_sweep, decode_colors
 from ..plots.learning import plot_color_examples
 from .base import FigureView
 

@@ -8,8 +8,8 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..metrics import checkerboard_index
-from ..overlap import coverage, effective_kernel_size, overlap_period, unevenness, window_starts
+from ..measures.overlap import coverage, effective_kernel_size, overlap_period, unevenness, window_starts
+from ..measures.periodic import checkerboard_index
 from ..plots.overlap import draw_coverage_bars, draw_windows
 from ..plots.style import FIGURE_DPI, SEQUENTIAL_CMAP, to_numpy
 from .base import FigureView

@@ -16,9 +16,9 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from ..experiments.stacking import StackAnalysis, analyze_stack
 from ..plots.stacking import draw_period_indices, draw_spectrum_stems
 from ..plots.style import COLORS, FIGURE_DPI
-from ..stacking import StackAnalysis, analyze_stack
 from .base import FigureView
 
 KERNEL_RANGE = (1, 8)

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._validate import check_int, check_model
-from .layers import Blur2d
-from .runtime import model_device
+from .._validate import check_input_shape, check_int, check_model
+from ..runtime import model_device
+from .upsampling import Blur2d
 
 
 def _conv_flops(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> int:
@@ -44,23 +44,21 @@ def _conv_flops(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: tor
 def count_flops(
     model: nn.Module, input_shape: Sequence[int], per_layer: bool = False
 ) -> int | dict[str, int]:
-    """FLOPs of one forward pass of ``model`` on one input of ``input_shape`` (no batch dimension).
+    """FLOPs of one forward pass of ``model`` on a batch of ``input_shape`` (batch first).
 
-    Runs the model once on zeros of shape (1, *input_shape) with forward hooks on every
-    counted module (see the module docstring for the convention).
+    Runs the model once on zeros of ``input_shape`` with forward hooks on every counted
+    module (see the module docstring for the convention). With batch 1 the count is per input.
 
     Args:
         model: any module; it runs on the device of its parameters.
-        input_shape: e.g. (3, 32, 32) for an image, (16,) for a code.
+        input_shape: batch first, e.g. (1, 3, 32, 32) for one image, (1, 16) for one code.
         per_layer: return {module name: FLOPs} for the counted modules instead of the total.
 
     Returns:
-        total FLOPs per input (an int), or the per-module dict.
+        total FLOPs for the batch (an int), or the per-module dict.
     """
     check_model(model)
-    shape = [check_int(f"input_shape[{i}]", v, 1) for i, v in enumerate(input_shape)]
-    if not shape:
-        raise ValueError("input_shape must list at least one dimension (without the batch)")
+    shape = check_input_shape(input_shape)
     counts: dict[str, int] = {}
     handles = []
     for name, module in model.named_modules():
@@ -72,7 +70,7 @@ def count_flops(
     was_training = model.training
     model.eval()
     try:
-        model(torch.zeros(1, *shape, device=device))
+        model(torch.zeros(*shape, device=device))
     finally:
         for handle in handles:
             handle.remove()
@@ -81,7 +79,7 @@ def count_flops(
 
 
 def time_forward_backward(
-    model: nn.Module, input_shape: Sequence[int], batch_size: int = 32, repeats: int = 5, warmup: int = 2
+    model: nn.Module, input_shape: Sequence[int], repeats: int = 5, warmup: int = 2
 ) -> float:
     """Median wall time (seconds) of one forward + backward pass on a random batch.
 
@@ -91,17 +89,16 @@ def time_forward_backward(
 
     Args:
         model: the module to time.
-        input_shape: one input's shape, e.g. (64, 16, 16).
-        batch_size, repeats, warmup: batch size; timed runs (the median counts); untimed runs first.
+        input_shape: batch first, e.g. (8, 64, 16, 16).
+        repeats, warmup: timed runs (the median counts); untimed runs first.
     """
     check_model(model)
-    shape = [check_int(f"input_shape[{i}]", v, 1) for i, v in enumerate(input_shape)]
-    batch_size = check_int("batch_size", batch_size, 1)
+    shape = check_input_shape(input_shape)
     repeats = check_int("repeats", repeats, 1)
     warmup = check_int("warmup", warmup, 0)
     device = model_device(model)
     gen = torch.Generator().manual_seed(0)
-    x = torch.randn(batch_size, *shape, generator=gen).to(device)
+    x = torch.randn(*shape, generator=gen).to(device)
 
     def sync() -> None:
         if device.type == "cuda":

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from ._validate import check_int
-from .runtime import get_device
+from .._validate import check_int, check_positive
+from ..runtime import get_device
 
 
 def _shape(shape: int | Sequence[int]) -> tuple[int, ...]:
@@ -24,7 +24,8 @@ def smooth_field(
     shape: int | Sequence[int],
     correlation_length: float = 4.0,
     seed: int = 0,
-    ndim: int = 2,
+    *,
+    ndim: int,
     device: torch.device | str | None = None,
 ) -> torch.Tensor:
     """Gaussian-smoothed white noise with zero mean and unit standard deviation per signal.
@@ -33,7 +34,7 @@ def smooth_field(
         shape: (..., H, W) for ``ndim=2`` or (..., L) for ``ndim=1``.
         correlation_length: Gaussian blur sigma in pixels (> 0); larger means smoother.
         seed: seed of the noise (the result is the same on every device up to float noise).
-        ndim: 1 or 2 spatial dimensions (the last ones of ``shape``).
+        ndim: 1 or 2 spatial dimensions, the last ones of ``shape`` (keyword-only, required).
 
     Returns:
         float32 tensor of ``shape`` on ``device`` (default :func:`get_device`).
@@ -42,8 +43,7 @@ def smooth_field(
     ndim = check_int("ndim", ndim, 1, 2)
     if len(dims) < ndim:
         raise ValueError(f"shape must have at least {ndim} dimensions for ndim={ndim}, got {dims}")
-    if not correlation_length > 0:
-        raise ValueError(f"correlation_length must be > 0 pixels, got {correlation_length}")
+    correlation_length = check_positive("correlation_length", correlation_length)
     device = get_device() if device is None else torch.device(device)
     gen = torch.Generator().manual_seed(seed)
     noise = torch.randn(dims, generator=gen, dtype=torch.float32).to(device)
@@ -68,7 +68,8 @@ def checkerboard(
     shape: int | Sequence[int],
     period: int = 2,
     amplitude: float = 1.0,
-    ndim: int = 2,
+    *,
+    ndim: int,
     device: torch.device | str | None = None,
 ) -> torch.Tensor:
     """A zero-mean periodic pattern whose periodic part has rms ``amplitude``.

@@ -21,8 +21,8 @@ import numpy as np
 import torch
 from torch.utils.data import TensorDataset
 
-from ._validate import check_choice, check_int
-from .runtime import get_device
+from .._validate import check_choice, check_int
+from ..runtime import get_device
 
 #: Colour images shipped inside scikit-image's wheel (no download needed), name -> loader name.
 NATURAL_IMAGES: tuple[str, ...] = (
@@ -57,21 +57,6 @@ def _load_uint8(name: str) -> np.ndarray:
     if image.ndim != 3 or image.shape[2] < 3:
         raise RuntimeError(f"skimage.data.{name} is not an RGB image (shape {image.shape})")
     return np.ascontiguousarray(image[..., :3])
-
-
-def load_image(name: str, device: torch.device | str | None = None) -> torch.Tensor:
-    """One of :data:`NATURAL_IMAGES` as a float tensor.
-
-    Args:
-        name: an entry of :data:`NATURAL_IMAGES` (files inside scikit-image; nothing is downloaded).
-        device: where to put it (default :func:`get_device`).
-
-    Returns:
-        float32 tensor (3, H, W), RGB in [0, 1].
-    """
-    check_choice("name", name, NATURAL_IMAGES)
-    array = _load_uint8(name)
-    return torch.from_numpy(array).permute(2, 0, 1).to(torch.float32).div(255.0).to(_device(device))
 
 
 def _split_columns(width: int, size: int, split: str) -> tuple[int, int]:
@@ -143,30 +128,12 @@ def natural_patches(
     return (patches, origins) if return_origins else patches
 
 
-def natural_patch_datasets(
-    n_train: int = 2048,
-    n_heldout: int = 256,
-    size: int = 32,
-    seed: int = 0,
-    device: torch.device | str | None = None,
-) -> tuple[TensorDataset, TensorDataset]:
-    """Train and held-out :class:`TensorDataset` of natural patches for autoencoders.
-
-    Each dataset holds one tensor (N, 3, size, size) in [0, 1] on ``device``: the input is
-    also the target. The splits come from disjoint image regions (see :func:`natural_patches`).
-    """
-    train = natural_patches(n_train, size, "train", seed, device=device)
-    heldout = natural_patches(n_heldout, size, "heldout", seed, device=device)
-    return TensorDataset(train), TensorDataset(heldout)
-
-
 # ----------------------------------------------------------------------------- coloured shapes
 
 #: Meaning of the columns of :attr:`ColoredShapes.codes`.
 SHAPE_CODE_FIELDS: tuple[str, ...] = (
     "bg_r", "bg_g", "bg_b", "fg_r", "fg_g", "fg_b", "center_y", "center_x", "radius", "is_square",
 )
-SHAPE_KINDS = ("disc", "square")
 
 
 @dataclass

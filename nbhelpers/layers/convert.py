@@ -16,8 +16,8 @@ import warnings
 import torch
 from torch import nn
 
-from ._validate import check_choice, check_model
-from .layers import ResizeConv1d, ResizeConv2d, SubPixelConv1d, SubPixelConv2d
+from .._validate import check_choice, check_model
+from .upsampling import ResizeConv1d, ResizeConv2d, SubPixelConv1d, SubPixelConv2d
 
 KINDS = ("resize", "subpixel_icnr")
 

@@ -15,55 +15,14 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from .metrics import checkerboard_index, polyphase_means
-from .overlap import coverage, unevenness
-from .stacking import analyze_stack, stride1_response
-
-
-class ExerciseFailed(AssertionError):
-    """The student's answer is not right yet; the message says why and how to proceed."""
-
-
-def _fail(exercise: str, case: str, expected: object, got: object, nudge: str) -> None:
-    raise ExerciseFailed(
-        f"{exercise}: not yet. For {case} the expected result is {expected!r} but your code "
-        f"returned {got!r}.\nHint: {nudge}"
-    )
-
-
-def _call(exercise: str, fn: Callable, case: str, *args: object) -> object:
-    try:
-        return fn(*args)
-    except NotImplementedError:
-        raise NotImplementedError(
-            f"{exercise}: not implemented yet. Replace the `raise NotImplementedError(...)` line "
-            "with your code, run that cell, then run this check again."
-        ) from None
-    except Exception as exc:  # noqa: BLE001 - reported to the student with the input
-        raise ExerciseFailed(
-            f"{exercise}: calling your code on {case} raised {type(exc).__name__}: {exc}"
-        ) from exc
-
-
-def _ok(exercise: str, n_cases: int, extra: str = "") -> None:
-    print(f"✓ {exercise}: correct on {n_cases} cases, including some the notebook never shows."
-          + (f" {extra}" if extra else ""))
-
-
-def _number(exercise: str, case: str, expected: object, got: object, what: str) -> float:
-    """``got`` as a float, or a failure telling the student to return ``what``."""
-    try:
-        return float(got)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        _fail(exercise, case, expected, got, f"return {what}.")
-        raise  # pragma: no cover - _fail always raises
-
-
-def _callable(exercise: str, fn: object) -> None:
-    if not callable(fn):
-        raise ExerciseFailed(f"{exercise}: pass your function itself (without calling it), got "
-                             f"{type(fn).__name__}")
-
+from ..experiments.stacking import analyze_stack
+from ..layers.cost import count_flops
+from ..layers.phases import phase_sums
+from ..layers.upsampling import ResizeConv2d, SubPixelConv2d
+from ..measures.overlap import coverage, unevenness
+from ..measures.periodic import checkerboard_index, phase_ratio, polyphase_means
+from ..measures.spectra import stride1_response
+from .checking import ExerciseFailed, _call, _callable, _fail, _number, _ok
 
 # ---------------------------------------------------------------------------------------------
 # Notebook 01
@@ -128,10 +87,10 @@ def check_checkerboard_index_by_hand(fn: Callable[[torch.Tensor, int], float]) -
     for image, p in cases:
         case = f"an image of shape {tuple(image.shape)} at period {p}"
         got = _call(exercise, fn, case, image.clone(), p)
-        expected = checkerboard_index(image, p).item()
+        expected = checkerboard_index(image, p, ndim=2).item()
         value = _number(exercise, case, round(expected, 4), got, "a single number")
         if abs(value - expected) > 1e-4 * max(1.0, expected):
-            means = polyphase_means(image, p)
+            means = polyphase_means(image, p, ndim=2)
             pop, sample = image.std(unbiased=False).item(), image.std().item()
             largest = (means - means.mean()).abs().max().item() / pop
             nudge = ("crop the image to a multiple of the period first (top-left corner), take the "
@@ -207,8 +166,6 @@ def check_box_filter_gain(fn: Callable[[int, int], float]) -> None:
 
 def check_flat_phase_sums(fn: Callable[[torch.Tensor, int, int], torch.Tensor]) -> None:
     """Check ``fn(kernel (k, k), stride, padding) -> (stride, stride)`` against ``phase_sums``."""
-    from .models import phase_sums
-
     exercise = "flat_phase_sums"
     _callable(exercise, fn)
     gen = torch.Generator().manual_seed(3)
@@ -260,10 +217,10 @@ def check_resize_conv(layer_class: type) -> None:
                   "the size (padding = kernel_size // 2).")
         flat = _call(exercise, layer, case, torch.ones(2, c_in, 8, 8)).detach()
         inner = flat[..., 2:-2, 2:-2]
-        if inner.std() > 1e-5 and checkerboard_index(inner, 2, reduce="batch").item() > 1e-4:
+        if inner.std() > 1e-5 and checkerboard_index(inner, 2, ndim=2, reduce="batch").item() > 1e-4:
             raise ExerciseFailed(
                 f"{exercise}: on a constant input the interior of the output should be constant, but "
-                f"it has a period-2 pattern (index {checkerboard_index(inner, 2).item():.3f}). "
+                f"it has a period-2 pattern (index {checkerboard_index(inner, 2, ndim=2).item():.3f}). "
                 "Hint: resize with nearest or bilinear interpolation, then a stride-1 convolution."
             )
     _ok(exercise, len(cases), "A constant input stays constant: no checkerboard by construction.")
@@ -313,8 +270,6 @@ def check_smooth_downsampler(layer_class: type, seeds: Sequence[int] = range(6))
     readout of the output) must average at most 1.25, and the batch-averaged gradient index at
     most half that of a stride-2, k=3 convolution measured the same way.
     """
-    from .gradients import gradient_checkerboard_index, phase_gradient_ratio
-
     exercise = "checkerboard-free downsampling"
     if not isinstance(layer_class, type) or not issubclass(layer_class, nn.Module):
         raise ExerciseFailed(f"{exercise}: pass your nn.Module subclass itself, got {layer_class!r}")
@@ -339,10 +294,10 @@ def check_smooth_downsampler(layer_class: type, seeds: Sequence[int] = range(6))
     ratios, indices, reference = [], [], []
     for seed in seeds:
         grad = gradients(lambda: layer_class(3, 8), seed, case)
-        ratios.append(phase_gradient_ratio(grad))
-        indices.append(gradient_checkerboard_index(grad))
+        ratios.append(phase_ratio(grad.abs(), 2, ndim=2).item())
+        indices.append(checkerboard_index(grad.abs(), 2, ndim=2, reduce="batch").item())
         strided = gradients(lambda: nn.Conv2d(3, 8, 3, stride=2, padding=1), seed, "reference")
-        reference.append(gradient_checkerboard_index(strided))
+        reference.append(checkerboard_index(strided.abs(), 2, ndim=2, reduce="batch").item())
     ratio = sum(ratios) / len(ratios)
     index = sum(indices) / len(indices)
     limit = 0.5 * sum(reference) / len(reference)
@@ -403,12 +358,9 @@ def check_upsampler_flops(fn: Callable[[str, int, int, int, int, int, int], int]
 
     ``kind`` is 'nearest' (resize, then a k x k convolution at the high resolution) or
     'subpixel' (a k x k convolution to c_out*s*s channels at the low resolution, then
-    PixelShuffle). Compared with :func:`nbhelpers.cost.count_flops` (2 FLOPs per multiply-add,
+    PixelShuffle). Compared with :func:`nbhelpers.layers.cost.count_flops` (2 FLOPs per multiply-add,
     plus one per output for the bias; resizing and shuffling are free).
     """
-    from .cost import count_flops
-    from .layers import ResizeConv2d, SubPixelConv2d
-
     exercise = "upsampler_flops"
     _callable(exercise, fn)
     cases = [("nearest", 3, 8, 8, 8, 2, 3), ("subpixel", 3, 8, 8, 8, 2, 3), ("nearest", 16, 4, 5, 7, 3, 5),
@@ -417,7 +369,7 @@ def check_upsampler_flops(fn: Callable[[str, int, int, int, int, int, int], int]
         case = f"kind={kind!r}, c_in={c_in}, c_out={c_out}, {h}x{w} input, scale={s}, kernel_size={k}"
         layer = (ResizeConv2d(c_in, c_out, s, "nearest", k, padding_mode="zeros") if kind == "nearest"
                  else SubPixelConv2d(c_in, c_out, s, k, icnr=False, padding_mode="zeros"))
-        expected = count_flops(layer, (c_in, h, w))
+        expected = count_flops(layer, (1, c_in, h, w))
         got = _call(exercise, fn, case, kind, c_in, c_out, h, w, s, k)
         value = _number(exercise, case, expected, got, "an integer number of FLOPs")
         if value != expected:

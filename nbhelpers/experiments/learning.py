@@ -1,19 +1,20 @@
 """Measure what trained decoders do: effective overlap after learning, artifacts, colour.
 
-Used by notebook 03 (facts 6 and 7). Tensors in, tensors out; no plotting here.
+Facts 6 and 7 (notebook 03) and the reconstruction quality of notebook 05. No plotting here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from ._validate import check_int, check_model, check_tensor
+from .._validate import check_int, check_model, check_tensor
+from ..measures.periodic import checkerboard_amplitude, checkerboard_index, polyphase_means
+from ..measures.quality import image_quality
+from ..runtime import model_device
 from .data import flat_color_codes
-from .metrics import checkerboard_amplitude, checkerboard_index, polyphase_means
-from .runtime import model_device
 
 
 @torch.no_grad()
@@ -28,20 +29,6 @@ def predict(model: nn.Module, inputs: torch.Tensor, batch_size: int = 512) -> to
     outs = [model(inputs[i : i + batch_size].to(device)) for i in range(0, inputs.shape[0], batch_size)]
     model.train(was_training)
     return torch.cat(outs)
-
-
-def output_checkerboard_index(model: nn.Module, inputs: torch.Tensor, period: int = 2) -> float:
-    """Batch-averaged checkerboard index of ``model(inputs)`` (the artifact every output shares).
-
-    Args:
-        model: maps inputs (N, ...) to images (N, C, H, W).
-        inputs: e.g. held-out patches (N, 3, H, W) or codes (N, D).
-        period: checkerboard period (2 for one stride-2 layer).
-
-    Returns:
-        ``checkerboard_index(outputs, period, reduce='batch')`` as a float (dimensionless).
-    """
-    return float(checkerboard_index(predict(model, inputs), period, reduce="batch"))
 
 
 @torch.no_grad()
@@ -72,7 +59,7 @@ def flat_response(
     Feeds a constant feature map (channel c equal to ``channel_levels[c]``) of ``size`` x
     ``size`` through ``layer``, subtracts the response to zeros (the bias), drops a border of
     ``period`` pixels and returns the polyphase means. For a ConvTranspose2d this equals
-    :func:`nbhelpers.models.phase_sums` with those channel weights; for nearest
+    :func:`nbhelpers.layers.phases.phase_sums` with those channel weights; for nearest
     resize-convolution every phase gets the same value.
 
     Args:
@@ -93,14 +80,14 @@ def flat_response(
     out = layer(flat) - layer(torch.zeros_like(flat))
     b = period
     interior = out[0, :, b:-b, b:-b]
-    return polyphase_means(interior, period)
+    return polyphase_means(interior, period, ndim=2)
 
 
 def phase_spread(response: torch.Tensor) -> torch.Tensor:
     """Rms over phases of a flat response minus its mean, per output channel.
 
     Args:
-        response: (C, p, p) from :func:`flat_response` or :func:`nbhelpers.models.phase_sums`.
+        response: (C, p, p) from :func:`flat_response` or :func:`nbhelpers.layers.phases.phase_sums`.
 
     Returns:
         (C,) amplitude of the checkerboard the layer paints on flat regions, in output units.
@@ -133,7 +120,7 @@ def color_artifact_sweep(
     """Artifact amplitude against the distance of each target colour from the data's mean colour.
 
     The decoder is asked for a flat field of each colour; the amplitude is the rms of its
-    output's periodic part (:func:`nbhelpers.checkerboard_amplitude`), rms over the three
+    output's periodic part (:func:`nbhelpers.measures.checkerboard_amplitude`), rms over the three
     channels, in pixel units (0-1 scale).
 
     Args:
@@ -148,26 +135,35 @@ def color_artifact_sweep(
     if mean_color.shape != (3,):
         raise ValueError(f"mean_color must have shape (3,), got {tuple(mean_color.shape)}")
     outputs = decode_colors(model, colors)
-    amplitude = checkerboard_amplitude(outputs, period).pow(2).mean(dim=1).sqrt()
+    amplitude = checkerboard_amplitude(outputs, period, ndim=2).pow(2).mean(dim=1).sqrt()
     distance = (colors.to(torch.float32).cpu() - mean_color.cpu()).norm(dim=1)
     return distance, amplitude.cpu()
 
 
-def fit_line(x: torch.Tensor | Sequence[float], y: torch.Tensor | Sequence[float]) -> tuple[float, float]:
-    """Least-squares line y = slope * x + intercept; returns (slope, intercept).
+@dataclass
+class Evaluation:
+    """What :func:`evaluate_reconstruction` measures for one trained model (held-out data).
 
-    Args:
-        x, y: 1D, same length (>= 2), x not all equal.
+    Attributes:
+        index: batch-averaged checkerboard index of the outputs at period 2 (dimensionless).
+        psnr: mean PSNR in dB.
+        ssim: mean SSIM (0..1).
     """
-    x = check_tensor("x", x, min_rank=1).to(torch.float64).flatten().cpu()
-    y = check_tensor("y", y, min_rank=1).to(torch.float64).flatten().cpu()
-    if x.shape != y.shape or x.numel() < 2:
-        raise ValueError(
-            f"x and y must be 1D of the same length >= 2, got {tuple(x.shape)} and {tuple(y.shape)}"
-        )
-    xc = x - x.mean()
-    denom = xc.pow(2).sum()
-    if denom == 0:
-        raise ValueError("x must not be constant (the slope is undefined)")
-    slope = float((xc * (y - y.mean())).sum() / denom)
-    return slope, float(y.mean() - slope * x.mean())
+
+    index: float
+    psnr: float
+    ssim: float
+
+
+def evaluate_reconstruction(model: nn.Module, inputs: torch.Tensor, period: int = 2) -> Evaluation:
+    """Checkerboard index, PSNR and SSIM of an autoencoder on ``inputs`` (N, 3, H, W) in [0, 1].
+
+    The index is ``checkerboard_index(outputs, period, ndim=2, reduce='batch')`` on the raw
+    outputs (the pattern every output shares); PSNR/SSIM come from
+    :func:`nbhelpers.measures.image_quality`.
+    """
+    inputs = check_tensor("inputs", inputs, min_rank=4)
+    outputs = predict(model, inputs)
+    quality = image_quality(inputs, outputs)
+    index = float(checkerboard_index(outputs, period, ndim=2, reduce="batch"))
+    return Evaluation(index=index, psnr=quality["psnr"], ssim=quality["ssim"])

@@ -1,6 +1,6 @@
 """Benchmark: wall time and peak memory of each notebook, and the widget update time.
 
-Run ``make bench`` (or ``python -m nbhelpers.bench notebooks/*.ipynb``). Each notebook is
+Run ``make bench`` (or ``python -m nbhelpers.course.bench notebooks/*.ipynb``). Each notebook is
 executed headless with nbclient in a fresh process, without writing it back; the peak
 resident memory is the kernel's. Prints a Markdown table and checks the budgets (every
 notebook <= 60 s, the whole suite <= 300 s, widget updates <= 100 ms median); exits 1 when a
@@ -43,7 +43,7 @@ def run_one(path: str) -> dict[str, float]:
 
 def measure_notebook(path: str) -> dict[str, float]:
     """Run :func:`run_one` in a fresh Python process so memory peaks do not mix."""
-    out = subprocess.run([sys.executable, "-m", "nbhelpers.bench", "--one", path],
+    out = subprocess.run([sys.executable, "-m", "nbhelpers.course.bench", "--one", path],
                          capture_output=True, text=True, check=False)
     if out.returncode != 0:
         tail = (out.stderr or out.stdout).strip().splitlines()[-15:]
@@ -132,9 +132,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _training_throughput() -> str:
-    """Training-loop throughput vs a hand-written loop, when nbhelpers.train provides it."""
+    """Training-loop throughput vs a hand-written loop, (nbhelpers.experiments.training)."""
     try:
-        from nbhelpers.train import benchmark_training_loop  # noqa: PLC0415
+        from nbhelpers.experiments.training import benchmark_training_loop  # noqa: PLC0415
     except ImportError:
         return ""
     result = benchmark_training_loop()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ._validate import check_int
+from .._validate import check_int
 
 
 def dcgan_generator(latent_dim: int = 100, width: int = 16, channels: int = 3, size: int = 32) -> nn.Module:

@@ -16,8 +16,8 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from ._validate import check_choice, check_int
-from .runtime import get_device, seed_everything
+from .._validate import check_choice, check_int, check_positive
+from ..runtime import get_device, seed_everything
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 LOSSES: dict[str, LossFn] = {"mse": nn.functional.mse_loss, "l1": nn.functional.l1_loss}
@@ -133,8 +133,7 @@ def train(
     if steps is None:
         steps = check_int("epochs", epochs, 1) * batches_per_epoch
     steps = check_int("steps", steps, 1)
-    if not (isinstance(lr, (int, float)) and lr > 0):
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    lr = check_positive("lr", lr)
     seed = check_int("seed", seed, 0)
     log_every = check_int("log_every", log_every, 1)
     loss_fn = _loss_fn(loss)
@@ -250,8 +249,8 @@ def benchmark_training_loop(
         dict with ``train_steps_per_s``, ``plain_steps_per_s`` and ``ratio`` (train / plain;
         the target is >= 0.9), plus ``steps``, ``batch_size`` and ``device`` (its name).
     """
+    from ..layers.models import autoencoder
     from .data import natural_patches
-    from .models import autoencoder
 
     device = get_device() if device is None else torch.device(device)
     steps = check_int("steps", steps, 1)

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ._validate import check_choice, check_int, check_tensor
-from .runtime import get_device
+from .._validate import check_choice, check_int, check_tensor
+from ..runtime import get_device
 
 __all__ = [
     "Deconvolution1d",

@@ -1,7 +1,7 @@
 """Small decoders and generators parameterised by their upsampling kind.
 
 Every upsampling layer doubles height and width. The kinds are the keys of
-:data:`nbhelpers.layers.UPSAMPLERS` (re-exported here), among them:
+:data:`nbhelpers.layers.registry.UPSAMPLERS`, among them:
 
 - ``'deconv3'``: ``ConvTranspose2d(k=3, s=2, padding=1, output_padding=1)``, uneven overlap
   (s does not divide k);
@@ -11,7 +11,7 @@ Every upsampling layer doubles height and width. The kinds are the keys of
 - ``'subpixel'``, ``'subpixel_icnr'``, ``'subpixel_icnr_blur'`` (notebook 05): sub-pixel
   convolution, without and with ICNR initialisation and a blur after the shuffle.
 
-The layers themselves live in :mod:`nbhelpers.layers`; :func:`register_upsampler` adds kinds,
+The layers themselves live in :mod:`.upsampling`; :func:`.registry.register_upsampler` adds kinds,
 and every model here then accepts them.
 """
 
@@ -22,20 +22,10 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from ._validate import check_choice, check_int
-from .layers import (
-    UPSAMPLERS,
-    ResizeConv2d,
-    SubPixelConv2d,
-    make_upsampler,
-    register_upsampler,
-)
-
-__all__ = [
-    "UPSAMPLERS", "ResizeConv2d", "SubPixelConv2d", "make_upsampler", "register_upsampler",
-    "Decoder", "PatchAutoencoder", "CodeDecoder", "autoencoder", "code_decoder", "staged_generator",
-    "MODELS", "make_model", "last_upsampler", "phase_taps", "phase_sums", "phase_map", "count_parameters",
-]
+from .._validate import check_choice, check_int
+from .downsampling import DOWNSAMPLING_DESIGNS, make_downsampler
+from .registry import UPSAMPLERS, make_upsampler
+from .upsampling import ResizeConv2d, SubPixelConv2d
 
 
 class Decoder(nn.Module):
@@ -205,71 +195,67 @@ def last_upsampler(model: nn.Module) -> nn.Module:
     return candidates[-1]
 
 
-def phase_taps(kernel_size: int, stride: int, padding: int = 0) -> list[list[int]]:
-    """Which kernel taps (1D) feed each output phase of a transposed convolution.
-
-    Output position o receives tap t from input i when o = stride * i - padding + t, so its
-    phase is (t - padding) mod stride. Entry r lists the taps of phase r (phase r = positions
-    o with o mod stride == r). For k=3, s=2, p=1: [[1], [0, 2]].
-    """
-    k = check_int("kernel_size", kernel_size, 1)
-    s = check_int("stride", stride, 1)
-    p = check_int("padding", padding, 0)
-    return [[t for t in range(k) if (t - p) % s == r] for r in range(s)]
-
-
-def phase_sums(
-    weight: torch.Tensor,
-    stride: int = 2,
-    padding: int = 1,
-    channel_weights: torch.Tensor | None = None,
-) -> torch.Tensor:
-    """Per-output-phase sums of a transposed-convolution kernel: the *effective overlap*.
-
-    For a constant input (every input channel c equal to ``channel_weights[c]``, default 1)
-    the layer's output without bias is periodic; its value at phase (r, c) is the sum of the
-    taps that feed that phase. With all-ones weights this is the coverage count of
-    :func:`nbhelpers.coverage` (k=3, s=2: 1, 2, 2, 4); after learning, unequal sums mean
-    the layer still paints a checkerboard onto flat regions.
-
-    Args:
-        weight: ConvTranspose2d weight, (C_in, C_out, k, k).
-        stride, padding: the layer's stride and padding.
-        channel_weights: optional (C_in,) input level per channel (e.g. mean activations).
-
-    Returns:
-        (C_out, stride, stride): entry [o, r, c] is the output of channel o at phase (r, c).
-    """
-    if not isinstance(weight, torch.Tensor) or weight.dim() != 4 or weight.shape[-1] != weight.shape[-2]:
-        shape = tuple(weight.shape) if isinstance(weight, torch.Tensor) else type(weight).__name__
-        raise ValueError(f"weight must be a ConvTranspose2d weight of shape (C_in, C_out, k, k), got {shape}")
-    weight = weight.detach()
-    cin = weight.shape[0]
-    if channel_weights is None:
-        channel_weights = torch.ones(cin, dtype=weight.dtype, device=weight.device)
-    channel_weights = torch.as_tensor(channel_weights, dtype=weight.dtype, device=weight.device)
-    if channel_weights.shape != (cin,):
-        raise ValueError(f"channel_weights must have shape ({cin},) (one per input channel), "
-                         f"got {tuple(channel_weights.shape)}")
-    taps = phase_taps(weight.shape[-1], stride, padding)
-    summed = torch.einsum("i,iokl->okl", channel_weights, weight)
-    s = len(taps)
-    out = torch.zeros(weight.shape[1], s, s, dtype=weight.dtype, device=weight.device)
-    for r in range(s):
-        for c in range(s):
-            if taps[r] and taps[c]:
-                out[:, r, c] = summed[:, taps[r]][:, :, taps[c]].sum(dim=(1, 2))
-    return out
-
-
-def phase_map(kernel_size: int, stride: int = 2, padding: int = 1) -> torch.Tensor:
-    """(k, k) int tensor: the output phase index r * stride + c that each kernel tap feeds."""
-    taps = phase_taps(kernel_size, stride, padding)
-    phase_of = {t: r for r, ts in enumerate(taps) for t in ts}
-    k = int(kernel_size)
-    return torch.tensor([[phase_of[i] * int(stride) + phase_of[j] for j in range(k)] for i in range(k)])
-
-
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+class DownsamplingCNN(nn.Module):
+    """A small classifier whose only variable part is how it downsamples.
+
+    ``len(channels)`` downsampling blocks (:func:`make_downsampler`), then global average
+    pooling and a linear layer: (N, in_channels, H, W) -> logits (N, num_classes), with H and W
+    divisible by 2**len(channels). :attr:`features` is the block stack, (N, channels[-1],
+    H / 2**len(channels), W / 2**len(channels)), used for feature visualisation.
+
+    Args:
+        design: one of :data:`DOWNSAMPLING_DESIGNS`.
+        channels: output channels of each block (default (16, 32): two halvings).
+        num_classes: outputs of the linear layer.
+        in_channels: image channels.
+    """
+
+    def __init__(self, design: str = "stride2_k3", channels: Sequence[int] = (16, 32), num_classes: int = 7,
+                 in_channels: int = 3) -> None:
+        super().__init__()
+        check_choice("design", design, DOWNSAMPLING_DESIGNS)
+        chans = [check_int(f"channels[{i}]", c, 1) for i, c in enumerate(channels)]
+        if not chans:
+            raise ValueError("channels must list at least one block's output channels")
+        ins = [check_int("in_channels", in_channels, 1)] + chans[:-1]
+        self.design = design
+        self.features = nn.Sequential(*[make_downsampler(design, a, b) for a, b in zip(ins, chans)])
+        self.head = nn.Linear(chans[-1], check_int("num_classes", num_classes, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x).mean(dim=(2, 3)))
+
+
+def downsampling_cnn(design: str, num_classes: int = 7) -> DownsamplingCNN:
+    """The notebook-04 classifier of ``design``: 3 x 32 x 32 -> two halvings (16, 32 channels) -> logits."""
+    return DownsamplingCNN(design, (16, 32), num_classes)
+
+
+class PatchDiscriminator(nn.Module):
+    """A small discriminator whose first layer is stride 2 or stride 1.
+
+    Conv(3 -> 16, k=3, stride=``first_stride``, padding=1), LeakyReLU(0.2),
+    Conv(16 -> 32, k=4, s=2, padding=1) (even overlap), LeakyReLU(0.2), global average pooling,
+    Linear(32 -> 1): (N, 3, H, W) -> (N,) logits (real > 0).
+    """
+
+    def __init__(self, first_stride: int = 2, in_channels: int = 3, width: int = 16) -> None:
+        super().__init__()
+        self.first_stride = check_int("first_stride", first_stride, 1, 2)
+        cin = check_int("in_channels", in_channels, 1)
+        width = check_int("width", width, 1)
+        self.body = nn.Sequential(
+            nn.Conv2d(cin, width, 3, stride=self.first_stride, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+        )
+        self.head = nn.Linear(2 * width, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x).mean(dim=(2, 3))).squeeze(1)

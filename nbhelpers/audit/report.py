@@ -1,0 +1,155 @@
+"""What the audit found: one :class:`LayerReport` per resolution-changing layer, an :class:`AuditReport`.
+
+``str(report)`` is a text table, Jupyter shows an HTML table, ``report.to_dict()`` gives plain
+Python for tools.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class LayerReport:
+    """One resolution-changing module, as found by :func:`audit`.
+
+    Sizes are spatial (H, W) or (L,); ``period`` is where its artifact shows: at the model's
+    output for upsampling layers, in the gradient at the model's input for downsampling layers
+    (``where`` says which); 1 means none.
+    """
+
+    index: int
+    name: str
+    kind: str
+    direction: str  # "up" or "down"
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
+    input_size: tuple[int, ...]
+    output_size: tuple[int, ...]
+    unevenness: float
+    period: int
+    where: str
+    offending: bool
+    suggestion: str
+
+    def short(self) -> str:
+        """k/s/p summary, e.g. 'k=3 s=2 p=1'."""
+        def fmt(v: tuple[int, ...]) -> str:
+            return str(v[0]) if len(set(v)) == 1 else "x".join(map(str, v))
+
+        if not self.kernel_size:
+            return f"x{fmt(self.stride)}"
+        return f"k={fmt(self.kernel_size)} s={fmt(self.stride)} p={fmt(self.padding)}"
+
+
+@dataclass
+class AuditReport:
+    """What :func:`audit` found. ``str(report)`` is a text table, Jupyter shows an HTML table."""
+
+    model_name: str
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    layers: list[LayerReport] = field(default_factory=list)
+    output_index: dict[int, float] = field(default_factory=dict)
+    output_floor: float | None = None
+    gradient_index: dict[int, float] = field(default_factory=dict)
+    gradient_phase_ratio: dict[int, float] = field(default_factory=dict)
+    gradient_floor: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def offending(self) -> list[LayerReport]:
+        """The layers with a suggestion to act on."""
+        return [layer for layer in self.layers if layer.offending]
+
+    def to_dict(self) -> dict:
+        """Plain-Python version for tools (JSON-serialisable; inf becomes the string 'inf')."""
+        def clean(value):
+            if isinstance(value, float) and math.isinf(value):
+                return "inf"
+            if isinstance(value, dict):
+                return {str(k): clean(v) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return [clean(v) for v in value]
+            return value
+
+        return clean(asdict(self))
+
+    def __str__(self) -> str:
+        lines = [f"Checkerboard audit of {self.model_name}: input {self.input_shape} -> output "
+                 f"{self.output_shape}"]
+        if not self.layers:
+            lines.append("No resolution-changing layer found: this model cannot create "
+                         "stride-periodic artifacts (no transposed or strided convolution, "
+                         "resize, pixel shuffle or pooling ran in the forward pass).")
+        else:
+            header = f"{'#':>2}  {'layer':<22} {'type':<16} {'k/s/p':<16} {'size':<16} " \
+                     f"{'uneven':>7} {'period':>7}  suggestion"
+            lines += [header, "-" * len(header)]
+            for layer in self.layers:
+                size = f"{_size(layer.input_size)}->{_size(layer.output_size)}"
+                period = f"{layer.period} {'out' if layer.where == 'output' else 'grad'}" \
+                    if layer.period > 1 else "-"
+                mark = "!" if layer.offending else " "
+                lines.append(f"{layer.index:>2}{mark} {layer.name[:22]:<22} {layer.kind[:16]:<16} "
+                             f"{layer.short()[:16]:<16} {size[:16]:<16} {_ratio(layer.unevenness):>7} "
+                             f"{period:>7}  {layer.suggestion}")
+        if self.output_index:
+            lines.append("Measured checkerboard index of the output (random inputs, batch-averaged): "
+                         + ", ".join(f"p={p}: {v:.3f}" for p, v in self.output_index.items())
+                         + (f" (noise floor {self.output_floor:.3f})" if self.output_floor else ""))
+        if self.gradient_index:
+            lines.append("Input gradient (batch-averaged index of |gradient|): "
+                         + ", ".join(f"p={p}: {v:.3f}" for p, v in self.gradient_index.items())
+                         + (f" (noise floor {self.gradient_floor:.3f})" if self.gradient_floor else "")
+                         + "; strongest/weakest phase of mean |gradient| "
+                         + ", ".join(f"p={p}: {v:.2f}x" for p, v in self.gradient_phase_ratio.items()))
+        lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        parts = [f"<div><b>Checkerboard audit of {esc(self.model_name)}</b>: input "
+                 f"{self.input_shape} &rarr; output {self.output_shape}</div>"]
+        if not self.layers:
+            parts.append("<p>No resolution-changing layer found: this model cannot create "
+                         "stride-periodic artifacts.</p>")
+        else:
+            head = "".join(f"<th>{h}</th>" for h in ("#", "layer", "type", "k / s / p", "size",
+                                                      "unevenness", "period", "suggestion"))
+            rows = []
+            for layer in self.layers:
+                style = " style='background:#fde0dc'" if layer.offending else ""
+                where = "at output" if layer.where == "output" else "in input gradient"
+                period = f"{layer.period} {where}" if layer.period > 1 else "&ndash;"
+                cells = (layer.index, esc(layer.name), esc(layer.kind), esc(layer.short()),
+                         f"{_size(layer.input_size)} &rarr; {_size(layer.output_size)}",
+                         _ratio(layer.unevenness), period, esc(layer.suggestion))
+                rows.append(f"<tr{style}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+            parts.append("<table><thead><tr>" + head + "</tr></thead><tbody>" + "".join(rows)
+                         + "</tbody></table>")
+        measured = []
+        if self.output_index:
+            measured.append("output index " + ", ".join(
+                f"p={p}: <b>{v:.3f}</b>" for p, v in self.output_index.items())
+                + (f" (floor {self.output_floor:.3f})" if self.output_floor else ""))
+        if self.gradient_index:
+            measured.append("input-gradient index " + ", ".join(
+                f"p={p}: <b>{v:.3f}</b>" for p, v in self.gradient_index.items())
+                + "; phase ratio of |gradient| " + ", ".join(
+                f"p={p}: {v:.2f}x" for p, v in self.gradient_phase_ratio.items()))
+        if measured:
+            parts.append("<div>Measured on random inputs: " + "; ".join(measured) + "</div>")
+        parts += [f"<div><i>note:</i> {esc(n)}</div>" for n in self.notes]
+        return "\n".join(parts)
+
+
+def _size(size: tuple[int, ...]) -> str:
+    return "x".join(map(str, size))
+
+
+def _ratio(value: float) -> str:
+    return "gaps" if math.isinf(value) else f"{value:.3g}"

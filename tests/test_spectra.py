@@ -1,0 +1,83 @@
+"""Power spectrum, radial profile, box-filter gain, and the small statistics."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from nbhelpers.measures import (
+    box_filter_response,
+    checkerboard,
+    fit_line,
+    power_spectrum,
+    radial_profile,
+    rank_correlation,
+    stride1_response,
+)
+
+
+def test_power_spectrum_matches_numpy_and_parseval():
+    x = torch.randn(3, 16, 12, dtype=torch.float64)
+    spectrum = power_spectrum(x, ndim=2)
+    centred = (x - x.mean(dim=(-2, -1), keepdim=True)).numpy()
+    expected = np.fft.fftshift(np.abs(np.fft.fft2(centred)) ** 2 / (16 * 12), axes=(-2, -1))
+    assert np.allclose(spectrum.numpy(), expected)
+    assert torch.allclose(spectrum.sum(dim=(-2, -1)), torch.from_numpy(centred**2).sum(dim=(-2, -1)))
+    assert spectrum[:, 8, 6].abs().max() < 1e-9  # DC removed, at the centre
+    assert power_spectrum(torch.randn(10), ndim=1).shape == (10,)
+    with pytest.raises(TypeError, match="ndim"):
+        power_spectrum(x)
+
+
+def test_radial_profile_finds_a_cosine():
+    n = 64
+    i = torch.arange(n, dtype=torch.float32)
+    wave = torch.cos(2 * math.pi * 8 * i / n).view(1, n).expand(n, n)  # 8 cycles across
+    freqs, profile = radial_profile(power_spectrum(wave, ndim=2))
+    assert freqs[profile.argmax()].item() == pytest.approx(8 / n)
+    assert profile.shape == freqs.shape
+
+
+@pytest.mark.parametrize("shape", [(32, 32), (16, 32), (32, 16), (24, 40)])
+def test_radial_profile_puts_a_checkerboard_at_sqrt2_over_2(shape):
+    freqs, profile = radial_profile(power_spectrum(checkerboard(shape, 2, ndim=2), ndim=2))
+    ring = 1 / min(shape)
+    assert abs(freqs[profile.argmax()].item() - math.sqrt(2) / 2) <= ring / 2 + 1e-9
+
+
+def test_radial_profile_of_a_horizontal_wave_on_a_wide_image():
+    h, w = 16, 64
+    j = torch.arange(w, dtype=torch.float64)
+    wave = torch.cos(2 * math.pi * j / 4).view(1, w).expand(h, w)  # 0.25 cycles/pixel along W
+    freqs, profile = radial_profile(power_spectrum(wave, ndim=2))
+    assert freqs[profile.argmax()].item() == pytest.approx(0.25, abs=1 / (2 * h))
+
+
+def test_box_filter_response_matches_the_dft_of_ones():
+    freqs = torch.linspace(0, 0.5, 11, dtype=torch.float64)
+    for m in (1, 2, 3, 5):
+        dft = np.abs(np.exp(-2j * np.pi * np.outer(freqs.numpy(), np.arange(m))).sum(axis=1)) / m
+        assert np.allclose(box_filter_response(m, freqs).numpy(), dft)
+
+
+def test_stride1_response_obeys_the_divides_rule():
+    assert stride1_response(2, 2) == 0.0 and stride1_response(4, 4) == 0.0 and stride1_response(2, 4) == 0.0
+    assert 0 < stride1_response(4, 2) < 1 and 0 < stride1_response(3, 2) < 1
+    assert stride1_response(2, 1) == pytest.approx(1.0)
+    assert stride1_response(4, 3) == pytest.approx(abs(1 + np.exp(-0.5j * np.pi) + np.exp(-1j * np.pi)) / 3)
+
+
+def test_rank_correlation():
+    assert rank_correlation([1, 2, 3, 4], [10, 20, 30, 45]) == pytest.approx(1.0)
+    assert rank_correlation([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert rank_correlation([1, 1, 2, 2], [1, 2, 3, 4]) == pytest.approx(0.894, abs=1e-3)
+    with pytest.raises(ValueError, match="same length"):
+        rank_correlation([1, 2], [1, 2, 3])
+
+
+def test_fit_line():
+    slope, intercept = fit_line([0.0, 1.0, 2.0], [1.0, 3.0, 5.0])
+    assert slope == pytest.approx(2.0) and intercept == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="constant"):
+        fit_line([1.0, 1.0], [1.0, 2.0])
