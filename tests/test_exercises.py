@@ -34,9 +34,15 @@ def index_ok(image, p):
 
 
 def periods_ok(ks, ss):
-    from nbhelpers.measures import interior_coverage
-
-    one = interior_coverage(ks, ss).double()
+    period = math.prod(ss)
+    full = [1] * 12
+    for k, s in zip(ks, ss):  # coverage of the stack by loops
+        out = [0] * ((len(full) - 1) * s + k)
+        for i, value in enumerate(full):
+            for t in range(k):
+                out[i * s + t] += value
+        full = out
+    one = torch.tensor(full[len(full) // 2 // period * period :][:period], dtype=torch.float64)
     n = len(one)
     spectrum = torch.fft.fft(one - one.mean()).abs()
     found = set()

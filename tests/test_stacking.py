@@ -7,7 +7,6 @@ import torch
 
 from nbhelpers.experiments.stacking import (
     analyze_stack,
-    period_ripple,
     stack_layers,
     stack_response,
     stride1_dampening,
@@ -59,7 +58,6 @@ def test_box_filter_response_agrees_with_stride1_response_and_is_one_at_dc():
         (lambda: stack_layers(3, 2, final_size=0), "final_size"),
         (lambda: stack_response(3, 2, weights="learned"), "weights"),
         (lambda: stack_response(3, 2, length=5), "length"),
-        (lambda: period_ripple(torch.ones(8), 9, ndim=1), "period"),
         (lambda: stride1_dampening(3, [2, 2], periods=[3]), "periods"),
     ],
 )
@@ -91,14 +89,6 @@ def _coverage_by_loops(kernel_sizes, strides, n_in):
                 out[i * s + t] += value
         line = out
     return line
-
-
-def test_period_ripple_is_the_exact_period_part_over_the_mean():
-    n = torch.arange(64, dtype=torch.float64)
-    x = 5 + 2 * torch.cos(math.pi * n) + 1 * torch.cos(math.pi * n / 2)
-    assert period_ripple(x, 2, ndim=1).item() == pytest.approx(2.0 / 5)
-    assert period_ripple(x, 4, ndim=1).item() == pytest.approx(1 / math.sqrt(2) / 5)
-    assert math.isinf(period_ripple(torch.cos(math.pi * n), 2, ndim=1).item())
 
 
 def test_stack_response_ones_is_the_periodic_coverage_counted_by_hand():

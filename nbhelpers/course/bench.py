@@ -96,6 +96,7 @@ def machine() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line of ``make bench``; returns the exit status (1 when a budget is exceeded)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*")
     parser.add_argument("--one", help=argparse.SUPPRESS)

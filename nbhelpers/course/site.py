@@ -86,6 +86,7 @@ def build_site(notebooks: list[Path], out_dir: Path, execute: bool = True, timeo
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line of ``make html``; returns the exit status."""
     parser = argparse.ArgumentParser(description="Build build/html/ from the notebooks.")
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--out", type=Path, default=Path("build/html"))

@@ -111,6 +111,7 @@ def build_student_versions(notebooks: list[Path], out_dir: Path, force: bool = F
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line of ``make student``; returns the exit status."""
     parser = argparse.ArgumentParser(description="Write student versions of the notebooks.")
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--out", type=Path, default=Path("build/student"))

@@ -20,32 +20,19 @@ import torch.nn.functional as F
 
 from .._validate import check_choice, check_int, check_layers
 from ..measures.overlap import IntOrSeq, _coverage, _effective_kernel_size
-from ..measures.periodic import _prepare, _structure_rms, checkerboard_index, divisor_periods
+from ..measures.periodic import _structure_rms, checkerboard_index, divisor_periods
 from ..measures.spectra import power_spectrum, radial_profile
 from ..runtime import get_device
 
 
-def period_ripple(x: torch.Tensor, period: int, *, ndim: int) -> torch.Tensor:
-    """Exact-period ripple relative to the mean: rms of the part of x of period exactly p / |mean(x)|.
-
-    This is what a stride-1 layer acts on linearly: a box filter of size m scales the mean by
-    m and a period-p component by |H(1/p)|, so the ripple is multiplied by
-    :func:`nbhelpers.measures.stride1_response`. Use it for non-negative signals such as
-    coverage maps.
-
-    Args:
-        x: (..., L) or (..., H, W).
-        period: p >= 2.
-        ndim: 1 or 2 (keyword-only, required).
-
-    Returns:
-        tensor of shape (...), dimensionless; ``inf`` where the mean is 0 but the ripple is not.
-    """
-    x, p, ndim = _prepare(x, period, ndim)
-    return _ripple(x, p, ndim)
-
-
 def _ripple(x: torch.Tensor, p: int, ndim: int) -> torch.Tensor:
+    """Exact-period ripple relative to the mean: rms of the part of x of period exactly p / |mean|.
+
+    This is what a stride-1 layer acts on linearly: a box filter of size m scales the mean by m
+    and a period-p component by |H(1/p)|, so the ripple is multiplied by
+    :func:`nbhelpers.measures.stride1_response`. Shape (...); inf where the mean is 0 but the
+    ripple is not.
+    """
     amplitude = _structure_rms(x, p, ndim, exact=True, over_batch=False)
     scale = x.mean(dim=tuple(range(-ndim, 0))).abs()
     ratio = amplitude / scale.clamp_min(1e-300)
@@ -165,7 +152,7 @@ class StackAnalysis:
         freqs, power: (N // 2 + 1,) frequencies (cycles/pixel) and power of ``interior``.
         periods: divisors d > 1 of P.
         indices: (len(periods),) ``checkerboard_index(interior, d, ndim=1, exact=True)`` per period d.
-        ripples: (len(periods),) :func:`period_ripple` of ``interior`` per period.
+        ripples: (len(periods),) exact-period ripple of ``interior`` relative to its mean, per period.
         unevenness: max/min of ``interior`` (inf when some position gets nothing).
         image, power_2d, radial_freqs, radial_power, indices_2d: the 2D counterparts
             (None unless ``with_2d``): (N, N) interior, its centred power spectrum, the
@@ -279,8 +266,9 @@ def stride1_dampening(
 ) -> torch.Tensor:
     """How much of each period's ripple survives a final stride-1 layer, per layer size.
 
-    For every size m and period p: :func:`period_ripple` of (stack + stride-1 layer of size m)
-    divided by that of the stack alone, averaged over ``seeds`` (the ratio is taken per seed,
+    For every size m and period p: the ripple of period exactly p relative to the mean (the rms
+    of that part of the output over |mean|) of (stack + stride-1 layer of size m) divided by
+    that of the stack alone, averaged over ``seeds`` (the ratio is taken per seed,
     with the same stack weights before and after). With all-ones weights it equals
     :func:`nbhelpers.measures.stride1_response` for periods with one harmonic pair (2, 3, 4,
     6), and a mix of the harmonics' gains otherwise; with random weights the box filter's

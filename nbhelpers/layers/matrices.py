@@ -169,15 +169,15 @@ class Deconvolution1d(nn.Module):
 
 def deconvolution_1d(
     kernel_size: int = 3,
-    stride: int = 2,
+    scale: int = 2,
     weight: torch.Tensor | None = None,
     device: torch.device | str | None = None,
 ) -> Deconvolution1d:
-    """A single-channel stride-s transposed convolution without bias, output length s * n.
+    """A single-channel transposed convolution with stride ``scale`` and no bias, output length s * n.
 
     Args:
         kernel_size: k >= 1.
-        stride: s >= 1.
+        scale: the upsampling factor s >= 1 (the transposed convolution's stride).
         weight: (k,) kernel; default all ones (the coverage count).
 
     Returns:
@@ -185,7 +185,7 @@ def deconvolution_1d(
         ``conv`` attribute is the ``nn.ConvTranspose1d``.
     """
     k = check_int("kernel_size", kernel_size, 1)
-    s = check_int("stride", stride, 1)
+    s = check_int("scale", scale, 1)
     device = get_device() if device is None else torch.device(device)
     layer = Deconvolution1d(k, s).to(device)
     with torch.no_grad():
@@ -229,28 +229,28 @@ def resize_convolution_1d(
     return nn.Sequential(nn.Upsample(scale_factor=factor, mode=mode, **extra), pad, conv)
 
 
-def phase_filters(matrix: torch.Tensor, period: int, radius: int | None = None) -> torch.Tensor:
+def phase_filters(matrix: torch.Tensor, scale: int, radius: int | None = None) -> torch.Tensor:
     """The interior filter of each output phase: which inputs each phase mixes, with what weight.
 
-    Output row i = period * c + r (phase r) of an interior position c reads inputs near c;
+    Output row i = scale * c + r (phase r) of an interior position c reads inputs near c;
     its entries at columns c - radius .. c + radius are the phase-r filter. Rows of the same
     phase are shifts of each other in the interior, so one row per phase suffices.
 
     Args:
-        matrix: (n_out, n_in) with n_out = period * n_in (as from the layers above).
-        period: number of output phases (the upsampling factor), >= 1.
+        matrix: (n_out, n_in) with n_out = scale * n_in (as from the layers above).
+        scale: the upsampling factor, i.e. the number of output phases, >= 1.
         radius: half-width of the window of inputs; default n_in // 4.
 
     Returns:
-        (period, 2 * radius + 1) tensor: row r is the phase-r filter, centred on input c.
+        (scale, 2 * radius + 1) tensor: row r is the phase-r filter, centred on input c.
     """
     m = check_tensor("matrix", matrix, min_rank=2)
     if m.dim() != 2:
         raise ValueError(f"matrix must be 2D (n_out, n_in), got shape {tuple(m.shape)}")
-    p = check_int("period", period, 1)
+    p = check_int("scale", scale, 1)
     n_out, n_in = m.shape
     if n_out != p * n_in:
-        raise ValueError(f"matrix must have period * n_in rows: {p} * {n_in} != {n_out}")
+        raise ValueError(f"matrix must have scale * n_in rows: {p} * {n_in} != {n_out}")
     r = n_in // 4 if radius is None else check_int("radius", radius, 0)
     c = n_in // 2
     if c - r < 0 or c + r >= n_in:
@@ -280,7 +280,7 @@ class PhaseParameters:
 def phase_parameters(
     make_layer: Callable[..., Callable[[torch.Tensor], torch.Tensor]],
     kernel_size: int,
-    period: int,
+    scale: int,
     n_in: int = 16,
 ) -> PhaseParameters:
     """Count free parameters per distinct output phase of a layer family.
@@ -295,7 +295,7 @@ def phase_parameters(
         make_layer: builder called as ``make_layer(kernel_size=k, weight=w)``, e.g.
             :func:`deconvolution_1d` or ``functools.partial(resize_convolution_1d, mode=...)``.
         kernel_size: k >= 1.
-        period: the number of output phases (the upsampling factor), >= 1.
+        scale: the upsampling factor, i.e. the number of output phases, >= 1.
         n_in: input length used to read the interior filters (>= 4 * kernel_size is safe).
 
     Returns:
@@ -304,7 +304,7 @@ def phase_parameters(
     if not callable(make_layer):
         raise TypeError(f"make_layer must be callable, got {type(make_layer).__name__}")
     k = check_int("kernel_size", kernel_size, 1)
-    p = check_int("period", period, 1)
+    p = check_int("scale", scale, 1)
     n = check_int("n_in", n_in, 4)
     cpu = torch.device("cpu")
     columns = []

@@ -50,7 +50,9 @@ def _register_inline_png() -> None:
     set_matplotlib_formats("png")
 
 
-def new_figure(nrows: int = 1, ncols: int = 1, width: float = 6.4, height: float = 3.6, **kwargs):
+def new_figure(
+    nrows: int = 1, ncols: int = 1, width: float = 6.4, height: float = 3.6, **kwargs: object
+) -> tuple[Figure, np.ndarray]:
     """A Figure not attached to pyplot (no pile-up in notebooks) and its axes array."""
     fig = Figure(figsize=(width, height), dpi=FIGURE_DPI, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **kwargs)

@@ -15,7 +15,6 @@ from .stacking import (
     StackExplorer,
     check_stack_settings,
     describe_stack,
-    stack_explorer,
 )
 
 __all__ = [
@@ -27,5 +26,4 @@ __all__ = [
     "color_explorer",
     "describe_stack",
     "overlap_explorer",
-    "stack_explorer",
 ]

@@ -106,6 +106,6 @@ class OverlapExplorer:
         return fig
 
 
-def overlap_explorer(kernel_size: int = 3, stride: int = 2, layers: int = 1, ndim: int = 1):
+def overlap_explorer(kernel_size: int = 3, stride: int = 2, layers: int = 1, ndim: int = 1) -> widgets.Widget:
     """The explorer's widget (display it as the last expression of a cell)."""
     return OverlapExplorer(kernel_size, stride, layers, ndim).widget

@@ -222,8 +222,3 @@ class StackExplorer:
         return fig
 
 
-def stack_explorer(
-    kernel_sizes: Sequence[int] = (3, 3), strides: Sequence[int] = (2, 2), final_size: int | None = None
-):
-    """The explorer's widget (display it as the last expression of a cell)."""
-    return StackExplorer(kernel_sizes, strides, final_size).widget

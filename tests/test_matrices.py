@@ -84,7 +84,7 @@ def test_phase_filters_and_their_validation():
     filters = phase_filters(m, 2, radius=1)
     # nearest-resize then conv: phase 0 reads (w0, w1 + w2), phase 1 reads (w0 + w1, w2)
     assert filters.tolist() == [[1.0, 6.0, 0.0], [0.0, 3.0, 4.0]]
-    with pytest.raises(ValueError, match="period"):
+    with pytest.raises(ValueError, match="scale"):
         phase_filters(m, 3)
     with pytest.raises(ValueError, match="radius"):
         phase_filters(m, 2, radius=6)
