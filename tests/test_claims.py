@@ -1,0 +1,106 @@
+"""The claims ledger: claim() asserts with a margin, refuses checks that cannot fail, and the
+ledger of the committed notebooks holds with unique ids."""
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+from nbhelpers.claims import ClaimFailed, claim, format_ledger, main, margin, read_ledger
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_margin_is_a_ratio_in_both_directions():
+    assert margin(3.0, ">=", 1.5) == pytest.approx(2.0)
+    assert margin(0.5, "<=", 2.0) == pytest.approx(4.0)
+    assert margin(0.0, "<=", 1e-6) == math.inf
+    assert margin(-1.0, ">=", 1.0) == 0.0
+
+
+def test_claim_prints_one_line_with_the_smallest_margin(capsys):
+    result = claim("01.example", "a measured ratio", [3.0, 2.0, 4.0], ">=", 1.0)
+    line = capsys.readouterr().out.strip()
+    assert result.holds and result.smallest_margin == pytest.approx(2.0)
+    assert line.startswith("✓ [01.example] a measured ratio — measured 3 · 2 · 4 >= 1: margin 2x")
+    assert "3/3 hold" in line
+
+
+def test_claim_that_fails_raises_and_says_why():
+    with pytest.raises(ClaimFailed, match="does not hold"):
+        claim("01.example", "too small", [0.5, 2.0], ">=", 1.0)
+
+
+def test_at_least_states_how_often_a_claim_holds(capsys):
+    result = claim("01.sometimes", "holds on 2 of 3 seeds", [0.5, 2.0, 3.0], ">=", 1.0, at_least=2)
+    assert result.holds and result.smallest_margin == pytest.approx(2.0)
+    assert "2/3 hold, 2 required" in capsys.readouterr().out
+    with pytest.raises(ClaimFailed):
+        claim("01.sometimes", "now on 3 of 3", [0.5, 2.0, 3.0], ">=", 1.0, at_least=3)
+
+
+def test_a_control_that_passes_means_the_check_cannot_fail():
+    claim("01.controlled", "separates", 3.0, ">=", 2.0, control=[1.0, 1.5])
+    with pytest.raises(ClaimFailed, match="negative control"):
+        claim("01.controlled", "does not separate", 3.0, ">=", 2.0, control=2.5)
+
+
+def test_tensors_are_accepted():
+    assert claim("01.tensor", "tensor values", torch.tensor([2.0, 3.0]), "<=", 4.0).smallest_margin == 4 / 3
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        (dict(id="1.bad"), ValueError, "id"),
+        (dict(id="01.Bad Name"), ValueError, "id"),
+        (dict(op="=="), ValueError, "op"),
+        (dict(threshold=0.0), ValueError, "threshold"),
+        (dict(threshold=-1.0), ValueError, "threshold"),
+        (dict(measured=[]), TypeError, "measured"),
+        (dict(measured=[float("nan")]), TypeError, "NaN"),
+        (dict(measured="3"), TypeError, "measured"),
+        (dict(at_least=4), ValueError, "at_least"),
+        (dict(statement=""), TypeError, "statement"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(kwargs, error, words):
+    args = dict(id="01.ok", statement="s", measured=[1.0, 2.0, 3.0], op=">=", threshold=0.5) | kwargs
+    with pytest.raises(error, match=words):
+        claim(**args)
+
+
+def test_the_ledger_reads_back_what_claim_printed(tmp_path, capsys):
+    claim("02.read-back", "reads back", [2.0, 5.0], "<=", 10.0)
+    line = capsys.readouterr().out
+    nb = {"cells": [{"cell_type": "code", "outputs": [{"output_type": "stream", "text": [line]}]}]}
+    path = tmp_path / "02_x.ipynb"
+    path.write_text(json.dumps(nb))
+    (entry,) = read_ledger([path])
+    assert (entry.id, entry.op, entry.threshold) == ("02.read-back", "<=", "10")
+    assert entry.margin == 2.0 and entry.holds
+    assert "`02.read-back`" in format_ledger([entry])
+
+
+def test_the_committed_ledger_holds_with_unique_ids_in_every_notebook(capsys):
+    assert main([str(p) for p in NOTEBOOKS]) == 0, capsys.readouterr().err
+    entries = read_ledger(NOTEBOOKS)
+    for path in NOTEBOOKS[1:]:
+        mine = [e for e in entries if e.notebook == path.name]
+        assert mine, f"{path.name} states no claim"
+        assert all(e.id.startswith(path.name[:2] + ".") for e in mine), path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_assert_science_only_through_the_ledger(path):
+    """A bare assert is allowed for sanity checks (shapes, types), marked `# sanity`."""
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        for line in "".join(cell["source"]).splitlines():
+            if re.match(r"\s*assert\b", line):
+                assert "# sanity" in line, f"{path.name}: use claim(...) for: {line.strip()}"
