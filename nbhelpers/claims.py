@@ -238,8 +238,9 @@ def format_ledger(entries: Sequence[LedgerEntry]) -> str:
             "|---|---|---|---|---|---:|"]
     for e in entries:
         statement = e.statement.replace("|", "\\|")
+        shown = "exact" if math.isinf(e.margin) else f"{e.margin:.3g}x"
         rows.append(f"| {e.notebook[:2]} | `{e.id}` | {statement} | {e.measured} | {e.op} {e.threshold} | "
-                    f"{'exact' if math.isinf(e.margin) else f'{e.margin:.3g}x'}{'' if e.holds else ' FAILS'} |")
+                    f"{shown}{'' if e.holds else ' FAILS'} |")
     return "\n".join(rows)
 
 

@@ -15,6 +15,7 @@ from torch.nn import functional as F
 
 from .._validate import check_model, check_tensor
 from ..measures.periodic import checkerboard_index, phase_ratio, polyphase_means
+from ..measures.spectra import high_frequency_share
 from ..runtime import model_device
 
 
@@ -89,12 +90,16 @@ class GradientArtifacts:
         phase_means: (p, p) mean |gradient| of each phase over the batch and channels, in
             gradient units.
         magnitude_map: (H, W) mean |gradient| over the batch and channels, in gradient units.
+        high_frequency_share: share of the (signed) gradients' power above 0.35 cycles/pixel,
+            mean over images and channels (:func:`nbhelpers.measures.high_frequency_share`):
+            grid-independent, so it also sees max pooling's scattered gradient.
     """
 
     index: float
     phase_ratio: float
     phase_means: torch.Tensor
     magnitude_map: torch.Tensor
+    high_frequency_share: float
 
 
 def measure_input_gradients(
@@ -111,10 +116,12 @@ def measure_input_gradients(
     Returns:
         :class:`GradientArtifacts` (tensors on the CPU).
     """
-    magnitude = input_gradients(model, inputs, labels).abs()
+    grads = input_gradients(model, inputs, labels)
+    magnitude = grads.abs()
     return GradientArtifacts(
         index=float(checkerboard_index(magnitude, period, ndim=2, reduce="batch")),
         phase_ratio=float(phase_ratio(magnitude, period, ndim=2)),
         phase_means=polyphase_means(magnitude, period, ndim=2).mean(dim=(0, 1)).cpu(),
         magnitude_map=magnitude.mean(dim=(0, 1)).cpu(),
+        high_frequency_share=float(high_frequency_share(grads, 0.35, ndim=2).mean()),
     )

@@ -33,13 +33,20 @@ from .periodic import (
 )
 from .quality import image_quality
 from .signals import checkerboard, smooth_field
-from .spectra import box_filter_response, power_spectrum, radial_profile, stride1_response
+from .spectra import (
+    box_filter_response,
+    high_frequency_share,
+    power_spectrum,
+    radial_profile,
+    stride1_response,
+)
 from .stats import fit_line, rank_correlation
 
 __all__ = [
     "aliasing_energy_fraction", "box_filter_response", "checkerboard", "checkerboard_amplitude",
     "checkerboard_floor", "checkerboard_index", "coverage", "divisor_periods", "effective_kernel_size",
-    "fit_line", "image_quality", "interior_coverage", "overlap_period", "periodic_part", "phase_ratio",
-    "polyphase_means", "power_spectrum", "radial_profile", "rank_correlation", "smooth_field",
-    "stride1_response", "unevenness", "unevenness_table", "window_starts",
+    "fit_line", "high_frequency_share", "image_quality", "interior_coverage", "overlap_period",
+    "periodic_part", "phase_ratio", "polyphase_means", "power_spectrum", "radial_profile",
+    "rank_correlation", "smooth_field", "stride1_response", "unevenness", "unevenness_table",
+    "window_starts",
 ]

@@ -69,6 +69,39 @@ def radial_profile(spectrum: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return freqs.to(spectrum.dtype), profile.to(spectrum.dtype)
 
 
+def high_frequency_share(x: torch.Tensor, cutoff: float = 0.35, *, ndim: int) -> torch.Tensor:
+    """Fraction of a signal's (non-DC) power at frequencies above ``cutoff`` cycles/sample.
+
+    Grid-independent, unlike the checkerboard index: a pattern at any phase and any high
+    frequency counts, e.g. the gradient max pooling routes to the arg-max pixel of each window.
+    The frequency of a bin is its radial frequency sqrt(fy**2 + fx**2) (|f| in 1D). White noise
+    spreads its power evenly, so its share is the fraction of bins above the cut-off (about 0.61
+    for 0.35 in 2D): compare with ``high_frequency_share(noise, cutoff, ndim=...)``.
+
+    Args:
+        x: (..., H, W) for ``ndim=2`` or (..., L) for ``ndim=1``.
+        cutoff: frequency in cycles/sample, between 0 and sqrt(ndim) / 2.
+        ndim: 1 or 2 (keyword-only, required).
+
+    Returns:
+        tensor of shape (...), values in [0, 1]; 0 for a constant signal.
+    """
+    ndim = check_int("ndim", ndim, 1, 2)
+    x = check_tensor("x", x, min_rank=ndim)
+    highest = math.sqrt(ndim) / 2
+    if isinstance(cutoff, bool) or not isinstance(cutoff, (int, float)) or not 0 < cutoff < highest:
+        raise ValueError(f"cutoff must be a frequency between 0 and {highest:.3g} cycles/sample, "
+                         f"got {cutoff!r}")
+    axes = tuple(range(-ndim, 0))
+    power = torch.fft.fftn(x - x.mean(dim=axes, keepdim=True), dim=axes).abs().pow(2)
+    freqs = [torch.fft.fftfreq(n, device=x.device) for n in x.shape[-ndim:]]
+    grid = torch.meshgrid(*freqs, indexing="ij")
+    high = (torch.sqrt(sum(g**2 for g in grid)) > cutoff).to(power.dtype)
+    total = power.sum(dim=axes)
+    share = (power * high).sum(dim=axes) / total.clamp_min(1e-30)
+    return torch.where(total > 0, share, torch.zeros_like(share))
+
+
 def box_filter_response(size: int, freqs: object) -> torch.Tensor:
     """Normalised magnitude response |H(f)| / m of a length-m box filter (all-ones, stride 1).
 

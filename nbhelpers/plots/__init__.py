@@ -28,6 +28,7 @@ from .gradients import (
     plot_gan_index,
     plot_gradient_index_by_design,
     plot_gradient_magnitudes,
+    plot_high_frequency_share,
     plot_readout_gradients,
 )
 from .learning import (
@@ -95,6 +96,7 @@ __all__ = [
     "plot_generator_periods",
     "plot_gradient_index_by_design",
     "plot_gradient_magnitudes",
+    "plot_high_frequency_share",
     "plot_index_before_after",
     "plot_index_by_kind",
     "plot_index_vs_unevenness",

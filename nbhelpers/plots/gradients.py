@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .style import COLORS, DIVERGING_CMAP, SEQUENTIAL_CMAP, new_figure, to_numpy
@@ -130,6 +131,25 @@ def plot_gradient_magnitudes(
     return fig
 
 
+def _design_bars(ax: Axes, data: Mapping[str, Mapping[str, Sequence[float]]]) -> None:
+    """One bar group per condition, one bar (mean) and dots (seeds) per design."""
+    conditions = list(data)
+    designs = list(dict.fromkeys(d for c in conditions for d in data[c]))
+    width = 0.8 / len(conditions)
+    hatches = ("", "//", "..", "xx")
+    for ci, c in enumerate(conditions):
+        for di, d in enumerate(designs):
+            values = np.asarray(list(data[c][d]), dtype=float)
+            x = di + (ci - (len(conditions) - 1) / 2) * width
+            ax.bar(x, values.mean(), width=width * 0.9, color=DESIGN_COLORS.get(d, COLORS["neutral"]),
+                   alpha=0.4, hatch=hatches[ci % len(hatches)], edgecolor="black", lw=0.3,
+                   label=c if di == 0 else None)
+            ax.plot(np.full(len(values), x), values, "o", ms=3, color="black",
+                    label="one seed" if ci == di == 0 else None)
+    ax.set_xticks(range(len(designs)))
+    ax.set_xticklabels([DESIGN_LABELS.get(d, d) for d in designs], rotation=30, ha="right", fontsize=8)
+
+
 def plot_gradient_index_by_design(
     index: Mapping[str, Mapping[str, Sequence[float]]],
     ratio: Mapping[str, Mapping[str, Sequence[float]]],
@@ -141,30 +161,34 @@ def plot_gradient_index_by_design(
     Args:
         index, ratio: condition -> design -> per-seed values.
     """
-    conditions = list(index)
-    designs = list(dict.fromkeys(d for c in conditions for d in index[c]))
     fig, axes = new_figure(1, 2, 10.0, 3.4)
-    width = 0.8 / len(conditions)
-    hatches = ("", "//", "..", "xx")
-    panels = ((axes[0, 0], index, "checkerboard index of |gradient|\n(batch-averaged)", True),
-              (axes[0, 1], ratio, "strongest / weakest phase\nmean |gradient|", False))
-    for ax, data, ylabel, log in panels:
-        for ci, c in enumerate(conditions):
-            for di, d in enumerate(designs):
-                values = np.asarray(list(data[c][d]), dtype=float)
-                x = di + (ci - (len(conditions) - 1) / 2) * width
-                ax.bar(x, values.mean(), width=width * 0.9, color=DESIGN_COLORS.get(d, COLORS["neutral"]),
-                       alpha=0.4, hatch=hatches[ci % len(hatches)], edgecolor="black", lw=0.3,
-                       label=c if di == 0 else None)
-                ax.plot(np.full(len(values), x), values, "o", ms=3, color="black")
-        ax.set_xticks(range(len(designs)))
-        ax.set_xticklabels([DESIGN_LABELS.get(d, d) for d in designs], rotation=30, ha="right", fontsize=8)
-        ax.set_ylabel(ylabel, fontsize=9)
-        if log:
-            ax.set_yscale("log")
-        else:
-            ax.axhline(1.0, color=COLORS["neutral"], lw=1, ls="--")
+    _design_bars(axes[0, 0], index)
+    axes[0, 0].set_ylabel("checkerboard index of |gradient|\n(batch-averaged)", fontsize=9)
+    axes[0, 0].set_yscale("log")
+    _design_bars(axes[0, 1], ratio)
+    axes[0, 1].set_ylabel("strongest / weakest phase\nmean |gradient|", fontsize=9)
+    axes[0, 1].axhline(1.0, color=COLORS["neutral"], lw=1, ls="--")
     axes[0, 0].legend(frameon=False, fontsize=8)
+    return fig
+
+
+def plot_high_frequency_share(
+    share: Mapping[str, Mapping[str, Sequence[float]]], noise_share: float, cutoff: float = 0.35
+) -> Figure:
+    """Share of input-gradient power above ``cutoff`` cycles/pixel per design, with white noise's.
+
+    Args:
+        share: condition -> design -> per-seed shares (0..1).
+        noise_share: the share of white noise (the dashed line).
+        cutoff: the cut-off frequency, for the label.
+    """
+    fig, axes = new_figure(1, 1, 6.4, 3.4)
+    ax = axes[0, 0]
+    _design_bars(ax, share)
+    ax.axhline(noise_share, color=COLORS["neutral"], lw=1, ls="--", label=f"white noise ({noise_share:.2f})")
+    ax.set_ylabel(f"share of gradient power\nabove {cutoff} cycles/pixel", fontsize=9)
+    ax.set_ylim(0, 1)
+    ax.legend(frameon=False, fontsize=8, loc="upper right")
     return fig
 
 
