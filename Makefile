@@ -14,13 +14,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: install install-ui lab test test-ui unit lint notebooks bench html student clean help
+.PHONY: install install-ui lab test test-ui unit lint notebooks bench claims html student clean help
 
 help:
 	@echo "make lab        open JupyterLab on notebooks/ (creates .venv when missing)"
 	@echo "make test       ruff + unit tests + every notebook under nbval"
 	@echo "make notebooks  re-execute the notebooks in place (commit the result)"
 	@echo "make bench      time each notebook and the widget update"
+	@echo "make claims     the claims ledger of the committed notebooks (measured, threshold, margin)"
 	@echo "make test-ui    JupyterLab + headless Chromium: widgets render and respond"
 	@echo "make html       executed notebooks as static HTML in build/html/"
 	@echo "make student    student versions (solutions stubbed, outputs cleared) in build/student/"
@@ -65,6 +66,9 @@ html: install
 notebooks: install
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=300 $(NOTEBOOKS)
+
+claims: install
+	$(BIN)/python -m nbhelpers.claims $(NOTEBOOKS)
 
 bench: install
 	$(BIN)/python -m nbhelpers.course.bench $(NOTEBOOKS)

@@ -104,3 +104,11 @@ def test_notebooks_assert_science_only_through_the_ledger(path):
         for line in "".join(cell["source"]).splitlines():
             if re.match(r"\s*assert\b", line):
                 assert "# sanity" in line, f"{path.name}: use claim(...) for: {line.strip()}"
+
+
+def test_make_claims_prints_the_ledger():
+    import subprocess
+
+    out = subprocess.run(["make", "-s", "claims"], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert "| `01.article-coverage` |" in out.stdout and "smallest margin" in out.stdout

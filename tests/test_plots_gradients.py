@@ -8,6 +8,7 @@ from nbhelpers.plots import (
     plot_gan_index,
     plot_gradient_index_by_design,
     plot_gradient_magnitudes,
+    plot_high_frequency_share,
     plot_readout_gradients,
 )
 
@@ -23,6 +24,7 @@ def test_gradient_plots_return_figures():
                                       {"init": {d: [1.5, 2.0] for d in designs}}),
         plot_feature_visualizations({"a": torch.rand(3, 32, 32), "b": torch.rand(3, 32, 32)},
                                     {"a": 0.5, "b": 0.1}),
+        plot_high_frequency_share({"init": {d: [0.6, 0.5] for d in designs}}, noise_share=0.61),
         plot_gan_index({"stride 2": [([0, 10], [0.01, 0.1])], "stride 1": [([0, 10], [0.01, 0.02])]},
                        reference=0.03, examples={"stride 2": torch.rand(3, 3, 8, 8)}),
     ]
@@ -47,3 +49,11 @@ def test_gradient_magnitudes_normalise_each_map_by_its_mean():
 def test_plots_reject_wrong_shapes():
     with pytest.raises(ValueError, match="autograd"):
         plot_backward_identity(torch.rand(2, 3, 4, 4), torch.rand(4, 4))
+
+
+def test_high_frequency_share_figure_marks_white_noise():
+    share = {"init": {"maxpool": [0.6, 0.65], "avgpool": [0.1, 0.2]}}
+    fig = plot_high_frequency_share(share, noise_share=0.61)
+    ax = fig.axes[0]
+    assert ax.get_ylim() == (0.0, 1.0)
+    assert any("white noise" in text.get_text() for text in ax.get_legend().get_texts())

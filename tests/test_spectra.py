@@ -81,3 +81,26 @@ def test_fit_line():
     assert slope == pytest.approx(2.0) and intercept == pytest.approx(1.0)
     with pytest.raises(ValueError, match="constant"):
         fit_line([1.0, 1.0], [1.0, 2.0])
+
+
+def test_high_frequency_share_of_noise_smooth_and_checkerboard():
+    from nbhelpers.measures import high_frequency_share, smooth_field
+
+    noise = torch.randn(64, 32, 32, generator=torch.Generator().manual_seed(0))
+    n = 32
+    fy, fx = np.meshgrid(np.fft.fftfreq(n), np.fft.fftfreq(n), indexing="ij")
+    bins = np.sqrt(fy**2 + fx**2) > 0.35
+    expected = bins.sum() / (n * n - 1)  # white noise: the fraction of non-DC bins above the cut-off
+    assert high_frequency_share(noise, ndim=2).mean().item() == pytest.approx(expected, rel=0.03)
+    assert high_frequency_share(smooth_field((4, 32, 32), 3.0, seed=0, ndim=2), ndim=2).max() < 0.01
+    assert high_frequency_share(checkerboard((32, 32), 2, ndim=2), ndim=2).item() == pytest.approx(1.0)
+    # a scattered spike pattern (no fixed phase) is high-frequency although its checkerboard index is low
+    spikes = torch.zeros(32, 32)
+    spikes[torch.randint(0, 32, (40,)), torch.randint(0, 32, (40,))] = 1.0
+    assert high_frequency_share(spikes, ndim=2).item() > 0.4
+    assert high_frequency_share(torch.ones(8, 8), ndim=2).item() == 0.0
+    assert high_frequency_share(torch.randn(4, 64), 0.25, ndim=1).shape == (4,)
+    with pytest.raises(ValueError, match="cutoff"):
+        high_frequency_share(noise, 0.8, ndim=2)
+    with pytest.raises(TypeError, match="ndim"):
+        high_frequency_share(noise)
