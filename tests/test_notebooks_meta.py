@@ -36,7 +36,7 @@ def test_tutorial_notebooks_have_objectives_assertions_and_summary(path):
     text = "".join("".join(c["source"]) for c in nb["cells"])
     assert "Learning objectives" in text and "Prerequisites" in text and "Time" in text
     assert "## Summary" in text
-    assert text.count("assert ") >= 3
+    assert text.count("claim(\"") >= 3, "a tutorial notebook states its claims through the ledger"
     assert "# NBVAL_CHECK_OUTPUT" in text
     assert any(
         "image/png" in out.get("data", {})
