@@ -112,3 +112,13 @@ def test_make_claims_prints_the_ledger():
     out = subprocess.run(["make", "-s", "claims"], cwd=ROOT, capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert "| `01.article-coverage` |" in out.stdout and "smallest margin" in out.stdout
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS[1:], ids=lambda p: p.name)
+def test_committed_outputs_carry_every_claim_of_the_source(path):
+    """Stale outputs (a claim edited but not re-executed) show up as a mismatch of ids."""
+    cells = json.loads(path.read_text())["cells"]
+    source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    in_source = re.findall(r'claim\(\s*"(\d\d\.[a-z0-9-]+)"', source)
+    printed = [e.id for e in read_ledger([path])]
+    assert in_source == printed, "re-execute the notebook: its saved claim lines do not match its code"
