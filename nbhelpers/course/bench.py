@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _training_throughput() -> str:
-    """Training-loop throughput vs a hand-written loop, (nbhelpers.experiments.training)."""
+    """Throughput of nbhelpers.experiments.training.train against a hand-written loop (one line)."""
     try:
         from nbhelpers.experiments.training import benchmark_training_loop  # noqa: PLC0415
     except ImportError:
