@@ -14,13 +14,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: install install-ui lab test test-ui unit lint notebooks bench claims html student clean help
+.PHONY: install install-ui lab test test-ui unit lint notebooks bench claims results results-check html student clean help
 
 help:
 	@echo "make lab        open JupyterLab on notebooks/ (creates .venv when missing)"
 	@echo "make test       ruff + unit tests + every notebook under nbval"
 	@echo "make notebooks  re-execute the notebooks in place (commit the result)"
 	@echo "make bench      time each notebook and the widget update"
+	@echo "make results    train the long runs (5 seeds, up to 10000 steps) into data/results/ (resumable)"
+	@echo "make results-check  re-run seed 0 of each long run to step 100 and compare with data/results/"
 	@echo "make claims     the claims ledger of the committed notebooks (measured, threshold, margin)"
 	@echo "make test-ui    JupyterLab + headless Chromium: widgets render and respond"
 	@echo "make html       executed notebooks as static HTML in build/html/"
@@ -66,6 +68,13 @@ html: install
 notebooks: install
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=300 $(NOTEBOOKS)
+
+# JOBS processes at a time, one thread each (default 2: this project's 2-core machines).
+results: install
+	$(BIN)/python -m nbhelpers.experiments.longrun run --jobs $(or $(JOBS),2)
+
+results-check: install
+	$(BIN)/python -m nbhelpers.experiments.longrun check
 
 claims: install
 	$(BIN)/python -m nbhelpers.claims $(NOTEBOOKS)

@@ -43,12 +43,14 @@ class GanRun:
     generator_losses: list[float]
     first_stride: int
 
-    def mean_index(self, from_step: int = 0) -> float:
-        """Mean of the recorded index over steps >= ``from_step`` (smooths step-to-step noise)."""
-        values = [v for s, v in zip(self.steps, self.index) if s >= from_step]
+    def mean_index(self, from_step: int = 0, to_step: int | None = None) -> float:
+        """Mean of the recorded index over steps from ``from_step`` to ``to_step`` (default: the
+        last), both included: smooths step-to-step noise."""
+        last = self.steps[-1] if to_step is None else to_step
+        values = [v for s, v in zip(self.steps, self.index) if from_step <= s <= last]
         if not values:
-            raise ValueError(f"from_step must be at most the last recorded step {self.steps[-1]}, "
-                             f"got {from_step}")
+            raise ValueError(f"from_step..to_step must include a recorded step (recorded up to "
+                             f"{self.steps[-1]}), got {from_step}..{last}")
         return sum(values) / len(values)
 
 

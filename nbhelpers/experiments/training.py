@@ -84,6 +84,9 @@ def _loss_fn(loss: str | LossFn) -> LossFn:
     return loss
 
 
+Checkpoint = Callable[[int, nn.Module], None]
+
+
 def train(
     model: nn.Module,
     data: torch.Tensor | tuple[torch.Tensor, torch.Tensor] | TensorDataset,
@@ -97,6 +100,8 @@ def train(
     progress: bool = True,
     desc: str = "training",
     log_every: int = 25,
+    checkpoints: Sequence[int] = (),
+    on_checkpoint: Checkpoint | None = None,
 ) -> History:
     """Train ``model`` with Adam on mini-batches of ``data``; return the per-step losses.
 
@@ -117,6 +122,10 @@ def train(
             when done).
         desc: the bar's label.
         log_every: update the bar's loss display every this many steps (each update syncs the device).
+        checkpoints: step counts (1..steps) after which ``on_checkpoint(step, model)`` is called,
+            e.g. to measure the model at 300, 1000 and 3000 steps of one run. It must not change
+            the model; training resumes in train mode.
+        on_checkpoint: the callback.
 
     Returns:
         :class:`History` with ``losses`` (one float per step) and ``seconds``.
@@ -127,46 +136,65 @@ def train(
         raise ValueError("give exactly one of steps or epochs (both >= 1)")
     device = get_device() if device is None else torch.device(device)
     inputs, targets = _as_tensors(data, device)
-    n = inputs.shape[0]
-    batch_size = min(check_int("batch_size", batch_size, 1), n)
-    batches_per_epoch = n // batch_size
+    batch_size = min(check_int("batch_size", batch_size, 1), inputs.shape[0])
     if steps is None:
-        steps = check_int("epochs", epochs, 1) * batches_per_epoch
+        steps = check_int("epochs", epochs, 1) * (inputs.shape[0] // batch_size)
     steps = check_int("steps", steps, 1)
-    lr = check_positive("lr", lr)
-    seed = check_int("seed", seed, 0)
-    log_every = check_int("log_every", log_every, 1)
-    loss_fn = _loss_fn(loss)
-
-    from tqdm.auto import tqdm
-
+    marks = sorted({check_int(f"checkpoints[{i}]", c, 1, steps) for i, c in enumerate(checkpoints)})
+    if marks and not callable(on_checkpoint):
+        raise TypeError("checkpoints need on_checkpoint, a callable(step, model)")
+    loop = _Loop(inputs, targets, _loss_fn(loss), batch_size, check_int("seed", seed, 0),
+                 check_int("log_every", log_every, 1))
     model.to(device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    gen = torch.Generator().manual_seed(seed)
-    losses = torch.empty(steps, device=device)
-    order = torch.empty(0, dtype=torch.long, device=device)
-    bar = tqdm(total=steps, desc=desc, leave=False, disable=not progress, mininterval=0.5)
-    start = time.perf_counter()
-    for step in range(steps):
-        position = (step % batches_per_epoch) * batch_size
-        if position == 0:
-            order = torch.randperm(n, generator=gen).to(device)
-        index = order[position : position + batch_size]
-        optimizer.zero_grad(set_to_none=True)
-        value = loss_fn(model(inputs[index]), targets[index])
-        value.backward()
-        optimizer.step()
-        losses[step] = value.detach()
-        if progress and (step + 1) % log_every == 0:
-            bar.set_postfix(loss=f"{losses[step].item():.4g}", refresh=False)
-            bar.update(log_every)
-    final = float(losses[-1].item())  # waits for the device before the clock stops
-    seconds = time.perf_counter() - start
-    if progress:
-        bar.set_postfix(loss=f"{final:.4g}", refresh=False)
-    bar.close()
-    model.eval()
-    return History(losses=losses.cpu().tolist(), seconds=seconds)
+    optimizer = torch.optim.Adam(model.parameters(), lr=check_positive("lr", lr))
+    return loop.run(model, optimizer, steps, desc, progress, marks, on_checkpoint)
+
+
+@dataclass
+class _Loop:
+    """The training loop on validated arguments (mini-batches drawn on the device)."""
+
+    inputs: torch.Tensor
+    targets: torch.Tensor
+    loss_fn: LossFn
+    batch_size: int
+    seed: int
+    log_every: int
+
+    def run(self, model: nn.Module, optimizer: torch.optim.Optimizer, steps: int, desc: str, progress: bool,
+            marks: list[int], on_checkpoint: Checkpoint | None) -> History:
+        from tqdm.auto import tqdm
+
+        n, device = self.inputs.shape[0], self.inputs.device
+        per_epoch = n // self.batch_size
+        gen = torch.Generator().manual_seed(self.seed)
+        losses = torch.empty(steps, device=device)
+        order = torch.empty(0, dtype=torch.long, device=device)
+        bar = tqdm(total=steps, desc=desc, leave=False, disable=not progress, mininterval=0.5)
+        start = time.perf_counter()
+        for step in range(steps):
+            position = (step % per_epoch) * self.batch_size
+            if position == 0:
+                order = torch.randperm(n, generator=gen).to(device)
+            index = order[position : position + self.batch_size]
+            optimizer.zero_grad(set_to_none=True)
+            value = self.loss_fn(model(self.inputs[index]), self.targets[index])
+            value.backward()
+            optimizer.step()
+            losses[step] = value.detach()
+            if progress and (step + 1) % self.log_every == 0:
+                bar.set_postfix(loss=f"{losses[step].item():.4g}", refresh=False)
+                bar.update(self.log_every)
+            if marks and step + 1 == marks[0]:
+                on_checkpoint(marks.pop(0), model)
+                model.train()
+        final = float(losses[-1].item())  # waits for the device before the clock stops
+        seconds = time.perf_counter() - start
+        if progress:
+            bar.set_postfix(loss=f"{final:.4g}", refresh=False)
+        bar.close()
+        model.eval()
+        return History(losses=losses.cpu().tolist(), seconds=seconds)
 
 
 def train_grid(
