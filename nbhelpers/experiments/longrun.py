@@ -181,6 +181,35 @@ def load_results(directory: Path = RESULTS_DIR) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted(Path(directory).glob("*.json"))]
 
 
+def curves(
+    results: Sequence[dict], task: str, loss: str, metric: str
+) -> tuple[list[int], dict[str, torch.Tensor]]:
+    """One metric of stored runs as curves over training length, per kind.
+
+    Args:
+        results: as from :func:`load_results`.
+        task, loss: which runs (e.g. ``'autoencoder'``, ``'mse'``).
+        metric: a key of the checkpoints, e.g. ``'index'`` or ``'psnr'``.
+
+    Returns:
+        (steps, {kind: float64 tensor (seeds, len(steps))}), seeds in increasing order; every run
+        of a kind must have the same checkpoints.
+    """
+    chosen = [r for r in results if r["config"]["task"] == task and r["config"]["loss"] == loss]
+    if not chosen:
+        raise ValueError(f"no stored runs for task={task!r}, loss={loss!r}: run `make results`")
+    steps = [c["step"] for c in chosen[0]["checkpoints"]]
+    table: dict[str, list[tuple[int, list[float]]]] = {}
+    for r in chosen:
+        mine = [c["step"] for c in r["checkpoints"]]
+        if mine != steps:
+            raise ValueError(f"run {r['config']} has checkpoints {mine}, not {steps}")
+        values = [c[metric] for c in r["checkpoints"]]
+        table.setdefault(r["config"]["kind"], []).append((r["config"]["seed"], values))
+    return steps, {kind: torch.tensor([v for _, v in sorted(rows)], dtype=torch.float64)
+                   for kind, rows in table.items()}
+
+
 def compare(stored: dict, fresh: dict, tolerance: dict[str, float] = TOLERANCE) -> list[str]:
     """Differences beyond ``tolerance`` between a stored result and a re-run, at the re-run's
     checkpoints (an empty list when they agree)."""

@@ -70,6 +70,10 @@ from .tables import (
     format_table,
     format_unevenness_table,
 )
+from .training import (
+    interval95,
+    plot_training_length,
+)
 
 __all__ = [
     "FIGURE_DPI",
@@ -80,6 +84,7 @@ __all__ = [
     "format_gradient_table",
     "format_table",
     "format_unevenness_table",
+    "interval95",
     "new_figure",
     "plot_amplitude_vs_distance",
     "plot_backward_identity",
@@ -113,6 +118,7 @@ __all__ = [
     "plot_spectrum",
     "plot_stack_overview",
     "plot_stride1_gallery",
+    "plot_training_length",
     "plot_unevenness_table",
     "plot_zoomed_reconstructions",
     "to_numpy",

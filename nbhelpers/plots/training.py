@@ -1,0 +1,64 @@
+"""Curves over training length: a metric against steps (log axis), mean and 95% interval over seeds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from .fixes import FIX_COLORS, FIX_LABELS
+from .style import COLORS, new_figure, to_numpy
+
+#: Two-sided 95% Student-t quantiles by degrees of freedom (seeds - 1).
+_T95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26}
+
+
+def interval95(values: torch.Tensor | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and 95% t-interval over the first axis (seeds): (mean, low, high), each (C,)."""
+    v = np.asarray(to_numpy(values), dtype=float)
+    mean = v.mean(axis=0)
+    if v.shape[0] < 2:
+        return mean, mean, mean
+    half = _T95.get(v.shape[0] - 1, 1.96) * v.std(axis=0, ddof=1) / np.sqrt(v.shape[0])
+    return mean, mean - half, mean + half
+
+
+def plot_training_length(
+    steps: Sequence[int],
+    panels: Mapping[str, Mapping[str, torch.Tensor]],
+    log_y: Sequence[str] = (),
+    reference: Mapping[str, float] | None = None,
+) -> Figure:
+    """One panel per metric: each kind's mean over seeds against training steps (log axis), with its
+    95% interval shaded and every seed as a faint line.
+
+    Args:
+        steps: the checkpoints (C,).
+        panels: {y-axis label: {kind: (seeds, C) values}}.
+        log_y: the panel labels drawn on a log y axis.
+        reference: optional {panel label: value} drawn as a dashed line (e.g. the data's own index).
+    """
+    fig, axes = new_figure(1, len(panels), 5.2 * len(panels), 3.8)
+    x = np.asarray(steps, dtype=float)
+    for ax, (label, curves) in zip(axes[0], panels.items()):
+        for kind, values in curves.items():
+            color = FIX_COLORS.get(kind, COLORS["neutral"])
+            v = np.asarray(to_numpy(values), dtype=float)
+            for row in v:
+                ax.plot(x, row, color=color, lw=0.6, alpha=0.35)
+            mean, low, high = interval95(v)
+            ax.fill_between(x, low, high, color=color, alpha=0.18, lw=0)
+            ax.plot(x, mean, "o-", color=color, lw=1.8, ms=4, label=FIX_LABELS.get(kind, kind))
+        if reference and label in reference:
+            ax.axhline(reference[label], color=COLORS["neutral"], ls="--", lw=1, label="held-out data")
+        ax.set_xscale("log")
+        if label in log_y:
+            ax.set_yscale("log")
+        ax.set_xlabel("training steps (log scale)")
+        ax.set_ylabel(label)
+        ax.set_xticks(x)
+        ax.set_xticklabels([f"{int(s)}" for s in steps])
+    axes[0, 0].legend(frameon=False, fontsize=8)
+    return fig

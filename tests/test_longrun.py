@@ -1,0 +1,106 @@
+"""The long-run pipeline: declared runs, a resumable store, a check that catches a tampered file."""
+
+import json
+
+import pytest
+import torch
+
+from nbhelpers.experiments import longrun
+from nbhelpers.experiments.longrun import RunConfig, check, compare, declared_runs, result_path, run_all
+from nbhelpers.experiments.tasks import PerceptualLoss
+from nbhelpers.experiments.training import train
+
+SHORT = RunConfig("deconv3", 0, steps=40, checkpoints=(20, 40))
+
+
+def test_declared_runs_cover_five_seeds_and_the_lengths_a_student_tries():
+    runs = declared_runs()
+    assert len({r.name for r in runs}) == len(runs)
+    for task in longrun.TASKS:
+        mine = [r for r in runs if r.task == task]
+        assert mine and {r.seed for r in mine} == set(range(5)), task
+    assert all({300, 1000, 3000, 10000} <= set(r.checkpoints) and r.steps == 10000 for r in runs)
+    assert {r.loss for r in runs if r.task == "autoencoder"} == {"mse", "perceptual"}
+
+
+def test_checkpoints_in_train_do_not_change_the_training(tmp_path):
+    data = torch.rand(64, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    seen = []
+    torch.manual_seed(0)
+    a = torch.nn.Conv2d(3, 3, 3, padding=1)
+    b = torch.nn.Conv2d(3, 3, 3, padding=1)
+    b.load_state_dict(a.state_dict())
+    plain = train(a, data, steps=30, batch_size=8, progress=False, device="cpu")
+    marked = train(b, data, steps=30, batch_size=8, progress=False, device="cpu", checkpoints=(10, 30),
+                   on_checkpoint=lambda step, m: seen.append((step, m.training)))
+    assert plain.losses == marked.losses and [s for s, _ in seen] == [10, 30]
+    with pytest.raises(TypeError, match="on_checkpoint"):
+        train(a, data, steps=5, progress=False, checkpoints=(5,))
+    with pytest.raises(ValueError, match="checkpoints"):
+        train(a, data, steps=5, progress=False, checkpoints=(6,), on_checkpoint=print)
+
+
+def test_a_stored_run_is_skipped_checked_and_a_tampered_file_fails(tmp_path, capsys):
+    torch.set_num_threads(1)
+    run_all([SHORT], tmp_path, jobs=1)
+    stored = json.loads(result_path(SHORT, tmp_path).read_text())
+    assert [c["step"] for c in stored["checkpoints"]] == [20, 40]
+    assert {"command", "commit", "torch", "device", "date", "wall_seconds"} <= set(stored["provenance"])
+    assert run_all([SHORT], tmp_path, jobs=1) == []  # resumable: nothing left to do
+    assert check([SHORT], tmp_path, steps=20) == []
+    stored["checkpoints"][0]["index"] *= 1.2  # a hand edit
+    result_path(SHORT, tmp_path).write_text(json.dumps(stored))
+    problems = check([SHORT], tmp_path, steps=20)
+    assert problems and problems[0].startswith("autoencoder-deconv3-mse-s0: index at step 20")
+    assert check([RunConfig("nearest", 0, steps=40)], tmp_path) == [
+        f"autoencoder-nearest-mse-s0: no stored result at {tmp_path / 'autoencoder-nearest-mse-s0.json'}"]
+
+
+def test_compare_uses_relative_and_absolute_tolerances():
+    stored = {"checkpoints": [{"step": 100, "index": 0.1, "psnr": 25.0, "ssim": 0.7, "mse": 0.01}]}
+    close = {"checkpoints": [{"step": 100, "index": 0.104, "psnr": 25.15, "ssim": 0.705,
+                              "mse": 0.0102}]}
+    assert compare(stored, close) == []
+    far = {"checkpoints": [{"step": 100, "index": 0.1, "psnr": 25.5, "ssim": 0.7, "mse": 0.01}]}
+    assert compare(stored, far)[0].startswith("psnr at step 100")
+    missing = compare(stored, {"checkpoints": [{"step": 300, "index": 0.1}]})
+    assert missing == ["no stored checkpoint at step 300"]
+
+
+def test_perceptual_loss_is_fixed_and_blind_to_what_pooling_averages():
+    loss = PerceptualLoss()
+    again = PerceptualLoss()
+    x = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(loss.features(x), again.features(x))
+    assert not any(p.requires_grad for p in loss.parameters())
+    assert loss(x, x).item() == 0.0
+    board = 0.05 * (-1.0) ** (torch.arange(16).view(-1, 1) + torch.arange(16).view(1, -1))
+    noise = 0.05 * torch.randn(16, 16, generator=torch.Generator().manual_seed(1))
+    # the same pixel error costs less as a checkerboard than as noise: MSE cannot tell them apart
+    assert loss(x + board, x).item() < loss(x + noise, x).item()
+
+
+def test_curves_gather_seeds_and_steps():
+    def record(kind, seed, values):
+        return {"config": {"task": "autoencoder", "loss": "mse", "kind": kind, "seed": seed},
+                "checkpoints": [{"step": s, "index": v} for s, v in zip((100, 300), values)]}
+
+    results = [record("deconv3", 1, [0.2, 0.1]), record("deconv3", 0, [0.3, 0.2]),
+               record("nearest", 0, [0.05, 0.04])]
+    steps, table = longrun.curves(results, "autoencoder", "mse", "index")
+    assert steps == [100, 300] and table["deconv3"].tolist() == [[0.3, 0.2], [0.2, 0.1]]
+    with pytest.raises(ValueError, match="make results"):
+        longrun.curves(results, "autoencoder", "perceptual", "index")
+
+
+def test_training_length_figure_and_interval():
+    from matplotlib.figure import Figure
+
+    from nbhelpers.plots import interval95, plot_training_length
+
+    values = torch.tensor([[1.0, 2.0], [3.0, 4.0], [2.0, 3.0]])
+    mean, low, high = interval95(values)
+    assert mean.tolist() == [2.0, 3.0] and high[0] - mean[0] == pytest.approx(4.30 * 1.0 / 3**0.5)
+    fig = plot_training_length([100, 300], {"index": {"deconv3": values}, "PSNR (dB)": {"nearest": values}},
+                               log_y=["index"], reference={"index": 0.5})
+    assert isinstance(fig, Figure) and fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "log"
