@@ -182,7 +182,7 @@ def load_results(directory: Path = RESULTS_DIR) -> list[dict]:
 
 
 def curves(
-    results: Sequence[dict], task: str, loss: str, metric: str
+    results: Sequence[dict], task: str, loss: str, metric: str, first: int = 1
 ) -> tuple[list[int], dict[str, torch.Tensor]]:
     """One metric of stored runs as curves over training length, per kind.
 
@@ -190,6 +190,7 @@ def curves(
         results: as from :func:`load_results`.
         task, loss: which runs (e.g. ``'autoencoder'``, ``'mse'``).
         metric: a key of the checkpoints, e.g. ``'index'`` or ``'psnr'``.
+        first: the earliest step kept (default 1: leave out the model at initialisation, step 0).
 
     Returns:
         (steps, {kind: float64 tensor (seeds, len(steps))}), seeds in increasing order; every run
@@ -198,13 +199,13 @@ def curves(
     chosen = [r for r in results if r["config"]["task"] == task and r["config"]["loss"] == loss]
     if not chosen:
         raise ValueError(f"no stored runs for task={task!r}, loss={loss!r}: run `make results`")
-    steps = [c["step"] for c in chosen[0]["checkpoints"]]
+    steps = [c["step"] for c in chosen[0]["checkpoints"] if c["step"] >= first]
     table: dict[str, list[tuple[int, list[float]]]] = {}
     for r in chosen:
-        mine = [c["step"] for c in r["checkpoints"]]
-        if mine != steps:
-            raise ValueError(f"run {r['config']} has checkpoints {mine}, not {steps}")
-        values = [c[metric] for c in r["checkpoints"]]
+        kept = [c for c in r["checkpoints"] if c["step"] >= first]
+        if [c["step"] for c in kept] != steps:
+            raise ValueError(f"run {r['config']} has checkpoints {[c['step'] for c in kept]}, not {steps}")
+        values = [c[metric] for c in kept]
         table.setdefault(r["config"]["kind"], []).append((r["config"]["seed"], values))
     return steps, {kind: torch.tensor([v for _, v in sorted(rows)], dtype=torch.float64)
                    for kind, rows in table.items()}

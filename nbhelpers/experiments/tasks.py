@@ -2,10 +2,12 @@
 
 Each runner takes a :class:`~.longrun.RunConfig`, a device and a progress flag, trains on one
 CPU thread's worth of work exactly as its notebook does, and returns ``(checkpoints, seconds)``:
-one dict of metrics per checkpoint step, and the training wall time.
+one dict of metrics per checkpoint step (step 0: the model at initialisation), and the training
+wall time.
 
 - ``autoencoder``: index (batch-averaged, period 2), PSNR, SSIM and MSE on the 256 held-out
-  patches, and the training loss over the last 100 steps;
+  patches, the last upsampler's relative phase spread on flat inputs, and the training loss over
+  the last 100 steps;
 - ``colour``, ``colour-nobias``: for 64 flat target colours, the slope and Spearman correlation
   of the artifact amplitude against the colour's distance from the data's mean colour, and the
   mean amplitude;
@@ -20,14 +22,21 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from ..layers.models import autoencoder, code_decoder
+from ..layers.models import autoencoder, code_decoder, last_upsampler
 from ..measures.periodic import checkerboard_index
 from ..measures.quality import image_quality
 from ..measures.stats import fit_line, rank_correlation
 from ..runtime import seed_everything
 from .data import colored_shapes, natural_patches
 from .gan import train_image_gan
-from .learning import color_artifact_sweep, color_grid, predict
+from .learning import (
+    color_artifact_sweep,
+    color_grid,
+    flat_response,
+    layer_input_means,
+    phase_spread,
+    predict,
+)
 from .training import train
 
 Measured = tuple[list[dict], float]
@@ -63,15 +72,23 @@ class PerceptualLoss(nn.Module):
 
 def _train(config: object, model: nn.Module, data: object, loss: object, device: torch.device, progress: bool,
            measure: Callable[[nn.Module], dict]) -> Measured:
-    measured: list[dict] = []
+    measured: list[dict] = [{"step": 0, **measure(model)}]  # the model at initialisation
     history = train(model, data, loss=loss, steps=config.steps, batch_size=config.batch_size, lr=config.lr,
                     seed=config.seed, device=device, progress=progress, desc=config.name,
                     checkpoints=config.checkpoints,
                     on_checkpoint=lambda step, m: measured.append({"step": step, **measure(m)}))
-    for entry in measured:
+    for entry in measured[1:]:
         tail = history.losses[max(0, entry["step"] - 100) : entry["step"]]
         entry["train_loss"] = sum(tail) / len(tail)
     return measured, history.seconds
+
+
+def _phase_spread(model: nn.Module, inputs: torch.Tensor) -> float:
+    """Relative spread of the last upsampler's flat response (notebook 03): rms over phases of the
+    pattern it paints on a flat input at the levels it sees, over that response's mean magnitude."""
+    layer = last_upsampler(model)
+    response = flat_response(layer, layer_input_means(model, layer, inputs))
+    return float((phase_spread(response) / response.abs().mean().clamp_min(1e-12)).mean())
 
 
 def run_autoencoder(config: object, device: torch.device, progress: bool) -> Measured:
@@ -84,7 +101,8 @@ def run_autoencoder(config: object, device: torch.device, progress: bool) -> Mea
         quality = image_quality(heldout, outputs)
         index = float(checkerboard_index(outputs, 2, ndim=2, reduce="batch"))
         return {"index": index, "psnr": quality["psnr"], "ssim": quality["ssim"],
-                "mse": float(nn.functional.mse_loss(outputs, heldout))}
+                "mse": float(nn.functional.mse_loss(outputs, heldout)),
+                "phase_spread": _phase_spread(model, heldout)}
 
     loss = "mse" if config.loss == "mse" else PerceptualLoss().to(device)
     seed_everything(config.seed)
@@ -125,7 +143,9 @@ def run_gan(config: object, device: torch.device, progress: bool) -> Measured:
     result = train_image_gan(real, stride, steps=config.steps, record_every=10, seed=config.seed,
                              progress=progress)
     seconds = time.perf_counter() - start
-    return [{"step": c, "index": result.mean_index(c // 2, c)} for c in config.checkpoints], seconds
+    measured = [{"step": 0, "index": result.index[0]}]
+    measured += [{"step": c, "index": result.mean_index(c // 2, c)} for c in config.checkpoints]
+    return measured, seconds
 
 
 TASK_RUNNERS: dict[str, Callable[[object, torch.device, bool], Measured]] = {
