@@ -44,11 +44,11 @@ def test_a_stored_run_is_skipped_checked_and_a_tampered_file_fails(tmp_path, cap
     torch.set_num_threads(1)
     run_all([SHORT], tmp_path, jobs=1)
     stored = json.loads(result_path(SHORT, tmp_path).read_text())
-    assert [c["step"] for c in stored["checkpoints"]] == [20, 40]
+    assert [c["step"] for c in stored["checkpoints"]] == [0, 20, 40]  # 0: the model at initialisation
     assert {"command", "commit", "torch", "device", "date", "wall_seconds"} <= set(stored["provenance"])
     assert run_all([SHORT], tmp_path, jobs=1) == []  # resumable: nothing left to do
     assert check([SHORT], tmp_path, steps=20) == []
-    stored["checkpoints"][0]["index"] *= 1.2  # a hand edit
+    stored["checkpoints"][1]["index"] *= 1.2  # a hand edit
     result_path(SHORT, tmp_path).write_text(json.dumps(stored))
     problems = check([SHORT], tmp_path, steps=20)
     assert problems and problems[0].startswith("autoencoder-deconv3-mse-s0: index at step 20")
