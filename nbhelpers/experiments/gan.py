@@ -17,6 +17,7 @@ from torch.nn import functional as F
 from .._validate import check_choice, check_int, check_positive, check_tensor
 from ..layers.models import PatchDiscriminator
 from ..measures.periodic import checkerboard_index
+from .progress import Progress
 
 #: How :func:`train_image_gan` moves the pixels: ``'normalized'`` gradient descent (the gradient
 #: divided by its mean magnitude, which keeps each pixel's relative share) or ``'adam'`` (which
@@ -90,7 +91,7 @@ def train_image_gan(
         record_every: record the index every this many steps.
         period: period of the recorded index.
         seed: seeds the discriminator, the starting images and the real batches.
-        progress: show a tqdm bar.
+        progress: show progress (a line that ends as the run's summary in Jupyter).
         make_discriminator: optional factory ``first_stride -> nn.Module`` mapping images to (N,) logits.
 
     Returns:
@@ -119,12 +120,11 @@ def train_image_gan(
     def index_now() -> float:
         return float(checkerboard_index(images.detach(), period, ndim=2, reduce="mean"))
 
-    from tqdm.auto import tqdm
-
     run = GanRun(images=images, steps=[0], index=[index_now()], discriminator_losses=[], generator_losses=[],
                  first_stride=first_stride)
-    for step in tqdm(range(1, steps + 1), desc=f"GAN, first stride {first_stride}", leave=False,
-                     disable=not progress, mininterval=0.5):
+    bar = Progress(steps, f"GAN, first stride {first_stride}, seed {seed}", enabled=progress)
+    for step in range(1, steps + 1):
+        bar.update(1)
         batch = x[torch.randint(x.shape[0], (batch_size,), generator=gen).to(x.device)]
         d_loss, g_loss = _gan_step(disc, images, batch, opt_d, opt_g, lr_images)
         run.discriminator_losses.append(d_loss)
@@ -132,6 +132,8 @@ def train_image_gan(
         if step % record_every == 0:
             run.steps.append(step)
             run.index.append(index_now())
+    bar.close(f"GAN, first stride {first_stride}, seed {seed}: {steps} steps, period-2 index "
+              f"{run.index[0]:.3f} -> {run.index[-1]:.3f}")
     run.images = images.detach()
     return run
 

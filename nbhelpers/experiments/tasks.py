@@ -71,7 +71,7 @@ class PerceptualLoss(nn.Module):
 
 
 def _train(config: object, model: nn.Module, data: object, loss: object, device: torch.device, progress: bool,
-           measure: Callable[[nn.Module], dict]) -> Measured:
+           measure: Callable[[nn.Module], dict]) -> tuple[nn.Module, list[dict], float]:
     measured: list[dict] = [{"step": 0, **measure(model)}]  # the model at initialisation
     history = train(model, data, loss=loss, steps=config.steps, batch_size=config.batch_size, lr=config.lr,
                     seed=config.seed, device=device, progress=progress, desc=config.name,
@@ -80,7 +80,7 @@ def _train(config: object, model: nn.Module, data: object, loss: object, device:
     for entry in measured[1:]:
         tail = history.losses[max(0, entry["step"] - 100) : entry["step"]]
         entry["train_loss"] = sum(tail) / len(tail)
-    return measured, history.seconds
+    return model, measured, history.seconds
 
 
 def _phase_spread(model: nn.Module, inputs: torch.Tensor) -> float:
@@ -91,8 +91,12 @@ def _phase_spread(model: nn.Module, inputs: torch.Tensor) -> float:
     return float((phase_spread(response) / response.abs().mean().clamp_min(1e-12)).mean())
 
 
-def run_autoencoder(config: object, device: torch.device, progress: bool) -> Measured:
-    """The patch autoencoder of notebooks 03 and 05 (2048 training patches, 256 held out)."""
+def train_autoencoder(
+    config: object, device: torch.device, progress: bool = True
+) -> tuple[nn.Module, list[dict], float]:
+    """The patch autoencoder of notebooks 03 and 05 (2048 training patches, 256 held out), trained
+    and measured as a long run is; returns (trained model, checkpoints, seconds), so a notebook can
+    train a short run live and compare it with the stored one."""
     patches = natural_patches(2048, size=32, split="train", seed=0, device=device)
     heldout = natural_patches(256, size=32, split="heldout", seed=0, device=device)
 
@@ -118,8 +122,11 @@ def _without_biases(model: nn.Module) -> nn.Module:
     return model
 
 
-def run_colour(config: object, device: torch.device, progress: bool) -> Measured:
-    """Notebook 03's shape-code decoder; ``colour-nobias`` freezes its convolution biases at zero."""
+def train_colour(
+    config: object, device: torch.device, progress: bool = True
+) -> tuple[nn.Module, list[dict], float]:
+    """Notebook 03's shape-code decoder, trained and measured as a long run is; ``colour-nobias``
+    freezes its convolution biases at zero. Returns (trained model, checkpoints, seconds)."""
     shapes = colored_shapes(2048, size=32, seed=0, device=device)
     colors = color_grid(64, seed=0, device=device)
 
@@ -133,6 +140,16 @@ def run_colour(config: object, device: torch.device, progress: bool) -> Measured
     if config.task == "colour-nobias":
         model = _without_biases(model)
     return _train(config, model, shapes.dataset(), "mse", device, progress, measure)
+
+
+def run_autoencoder(config: object, device: torch.device, progress: bool) -> Measured:
+    """Long-run form of :func:`train_autoencoder`."""
+    return train_autoencoder(config, device, progress)[1:]
+
+
+def run_colour(config: object, device: torch.device, progress: bool) -> Measured:
+    """Long-run form of :func:`train_colour`."""
+    return train_colour(config, device, progress)[1:]
 
 
 def run_gan(config: object, device: torch.device, progress: bool) -> Measured:

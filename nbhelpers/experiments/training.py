@@ -18,6 +18,7 @@ from torch.utils.data import TensorDataset
 
 from .._validate import check_choice, check_int, check_positive
 from ..runtime import get_device, seed_everything
+from .progress import Progress
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 LOSSES: dict[str, LossFn] = {"mse": nn.functional.mse_loss, "l1": nn.functional.l1_loss}
@@ -118,8 +119,8 @@ def train(
             every device). Seed the model's initialisation yourself before building it (see
             :func:`train_grid`).
         device: default :func:`get_device`.
-        progress: show a ``tqdm.auto`` bar (a widget in Jupyter, text in logs; it disappears
-            when done).
+        progress: show progress (:class:`.progress.Progress`: in Jupyter a line that ends as the
+            run's summary, so a saved notebook shows a finished run; a tqdm bar elsewhere).
         desc: the bar's label.
         log_every: update the bar's loss display every this many steps (each update syncs the device).
         checkpoints: step counts (1..steps) after which ``on_checkpoint(step, model)`` is called,
@@ -163,14 +164,12 @@ class _Loop:
 
     def run(self, model: nn.Module, optimizer: torch.optim.Optimizer, steps: int, desc: str, progress: bool,
             marks: list[int], on_checkpoint: Checkpoint | None) -> History:
-        from tqdm.auto import tqdm
-
         n, device = self.inputs.shape[0], self.inputs.device
         per_epoch = n // self.batch_size
         gen = torch.Generator().manual_seed(self.seed)
         losses = torch.empty(steps, device=device)
         order = torch.empty(0, dtype=torch.long, device=device)
-        bar = tqdm(total=steps, desc=desc, leave=False, disable=not progress, mininterval=0.5)
+        bar = Progress(steps, desc, enabled=progress)
         start = time.perf_counter()
         for step in range(steps):
             position = (step % per_epoch) * self.batch_size
@@ -183,16 +182,13 @@ class _Loop:
             optimizer.step()
             losses[step] = value.detach()
             if progress and (step + 1) % self.log_every == 0:
-                bar.set_postfix(loss=f"{losses[step].item():.4g}", refresh=False)
-                bar.update(self.log_every)
+                bar.update(self.log_every, losses[step].item())
             if marks and step + 1 == marks[0]:
                 on_checkpoint(marks.pop(0), model)
                 model.train()
         final = float(losses[-1].item())  # waits for the device before the clock stops
         seconds = time.perf_counter() - start
-        if progress:
-            bar.set_postfix(loss=f"{final:.4g}", refresh=False)
-        bar.close()
+        bar.close(f"{desc}: {steps} steps in {seconds:.1f} s, final loss {final:.4g}")
         model.eval()
         return History(losses=losses.cpu().tolist(), seconds=seconds)
 
