@@ -42,9 +42,11 @@ def plot_training_length(
     """
     fig, axes = new_figure(1, len(panels), 5.2 * len(panels), 3.8)
     x = np.asarray(steps, dtype=float)
+    spare = iter(("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"))  # Okabe-Ito
+    colors: dict[str, str] = {}
     for ax, (label, curves) in zip(axes[0], panels.items()):
         for kind, values in curves.items():
-            color = FIX_COLORS.get(kind, COLORS["neutral"])
+            color = colors.setdefault(kind, FIX_COLORS.get(kind) or next(spare, COLORS["neutral"]))
             v = np.asarray(to_numpy(values), dtype=float)
             for row in v:
                 ax.plot(x, row, color=color, lw=0.6, alpha=0.35)
