@@ -47,7 +47,7 @@ lint: install
 unit: install
 	$(BIN)/python -m pytest tests -q
 
-test: install lint
+test: install lint results-check
 	$(BIN)/python -m pytest tests notebooks -q --ignore=tests/ui \
 	    --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 
