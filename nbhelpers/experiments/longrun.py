@@ -48,7 +48,10 @@ AUTOENCODER_KINDS = (
 )
 PERCEPTUAL_KINDS = ("deconv3", "deconv4", "nearest")
 COLOUR_KINDS = ("deconv3", "nearest")
-TASKS = ("autoencoder", "colour", "colour-nobias", "gan")
+TASKS = ("autoencoder", "colour", "colour-nobias", "gan", "downsampling")
+DOWNSAMPLING_DESIGNS = ("stride2_k3", "stride2_k4", "stride2_k2", "avgpool", "maxpool", "blurpool")
+#: notebook 04 trains its classifiers for 80 steps; the long runs measure there too.
+DOWNSAMPLING_CHECKPOINTS = (80, 300, 1000, 3000, 10000)
 #: How far a re-run may be from the stored numbers at step 100, as (relative, absolute): a value
 #: passes within max(relative * |stored|, absolute). Training amplifies float noise: the same run on
 #: one thread and on two agrees exactly at step 100 for most kinds and to 1.3% (index) for nearest
@@ -56,7 +59,8 @@ TASKS = ("autoencoder", "colour", "colour-nobias", "gan")
 #: step 100.
 TOLERANCE = {"index": (0.05, 1e-4), "mse": (0.05, 1e-5), "psnr": (0.0, 0.2), "ssim": (0.0, 0.01),
              "phase_spread": (0.1, 1e-4), "slope": (0.05, 2e-4), "spearman": (0.0, 0.05),
-             "amplitude": (0.05, 1e-4)}
+             "amplitude": (0.05, 1e-4), "phase_ratio": (0.02, 0.0), "high_frequency_share": (0.05, 1e-3),
+             "accuracy": (0.0, 0.02)}
 
 
 @dataclass(frozen=True)
@@ -97,12 +101,15 @@ class RunConfig:
 
 def declared_runs() -> list[RunConfig]:
     """Every run of ``make results``, five seeds each: each autoencoder kind under MSE, three under
-    the perceptual loss, the colour decoders with and without biases, the GAN with each first stride."""
+    the perceptual loss, the colour decoders with and without biases, the GAN with each first stride,
+    notebook 04's classifier with each downsampling design."""
     runs = [RunConfig(kind, seed) for kind in AUTOENCODER_KINDS for seed in SEEDS]
     runs += [RunConfig(kind, seed, "perceptual") for kind in PERCEPTUAL_KINDS for seed in SEEDS]
     runs += [RunConfig(kind, seed, task="colour") for kind in COLOUR_KINDS for seed in SEEDS]
     runs += [RunConfig("deconv3", seed, task="colour-nobias") for seed in SEEDS]
     runs += [RunConfig(kind, seed, "gan", task="gan") for kind in ("stride2", "stride1") for seed in SEEDS]
+    runs += [RunConfig(design, seed, "cross_entropy", checkpoints=DOWNSAMPLING_CHECKPOINTS,
+                       task="downsampling") for design in DOWNSAMPLING_DESIGNS for seed in SEEDS]
     return runs
 
 

@@ -11,7 +11,9 @@ wall time.
 - ``colour``, ``colour-nobias``: for 64 flat target colours, the slope and Spearman correlation
   of the artifact amplitude against the colour's distance from the data's mean colour, and the
   mean amplitude;
-- ``gan``: the images' period-2 index averaged over the second half of the steps so far.
+- ``gan``: the images' period-2 index averaged over the second half of the steps so far;
+- ``downsampling``: notebook 04's classifier of one downsampling design: held-out accuracy and its
+  input gradients' index, phase ratio and high-frequency share.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from ..layers.models import autoencoder, code_decoder, last_upsampler
+from ..layers.models import autoencoder, code_decoder, downsampling_cnn, last_upsampler
 from ..measures.periodic import checkerboard_index
 from ..measures.quality import image_quality
 from ..measures.stats import fit_line, rank_correlation
 from ..runtime import seed_everything
 from .data import colored_shapes, natural_patches
 from .gan import train_image_gan
+from .gradients import image_source_task, measure_input_gradients
 from .learning import (
     color_artifact_sweep,
     color_grid,
@@ -152,6 +155,24 @@ def run_colour(config: object, device: torch.device, progress: bool) -> Measured
     return train_colour(config, device, progress)[1:]
 
 
+def run_downsampling(config: object, device: torch.device, progress: bool) -> Measured:
+    """Notebook 04's classifier of one downsampling design (7 source images, 1024 training patches):
+    held-out accuracy and the artifacts of its input gradients (index of |gradient|, phase ratio,
+    share of gradient power above 0.35 cycles/pixel)."""
+    train_x, train_y = image_source_task(1024, size=32, split="train", seed=0, device=device)
+    heldout_x, heldout_y = image_source_task(256, size=32, split="heldout", seed=0, device=device)
+
+    def measure(model: nn.Module) -> dict:
+        found = measure_input_gradients(model, heldout_x, heldout_y)
+        accuracy = float((predict(model, heldout_x).argmax(1) == heldout_y).float().mean())
+        return {"index": found.index, "phase_ratio": found.phase_ratio,
+                "high_frequency_share": found.high_frequency_share, "accuracy": accuracy}
+
+    seed_everything(config.seed)
+    model = downsampling_cnn(config.kind)
+    return _train(config, model, (train_x, train_y), nn.functional.cross_entropy, device, progress, measure)[1:]
+
+
 def run_gan(config: object, device: torch.device, progress: bool) -> Measured:
     """Notebook 04's image GAN (16 images of free pixels against a stride-2 or stride-1 discriminator)."""
     real = natural_patches(1024, size=32, split="train", seed=0, device=device)
@@ -167,4 +188,5 @@ def run_gan(config: object, device: torch.device, progress: bool) -> Measured:
 
 TASK_RUNNERS: dict[str, Callable[[object, torch.device, bool], Measured]] = {
     "autoencoder": run_autoencoder, "colour": run_colour, "colour-nobias": run_colour, "gan": run_gan,
+    "downsampling": run_downsampling,
 }
