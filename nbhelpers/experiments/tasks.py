@@ -170,7 +170,8 @@ def run_downsampling(config: object, device: torch.device, progress: bool) -> Me
 
     seed_everything(config.seed)
     model = downsampling_cnn(config.kind)
-    return _train(config, model, (train_x, train_y), nn.functional.cross_entropy, device, progress, measure)[1:]
+    data = (train_x, train_y)
+    return _train(config, model, data, nn.functional.cross_entropy, device, progress, measure)[1:]
 
 
 def run_gan(config: object, device: torch.device, progress: bool) -> Measured:
