@@ -5,7 +5,9 @@ A run is declared by a :class:`RunConfig` (task, kind, loss, optimiser, steps, s
 index, PSNR, SSIM, MSE), ``colour`` and ``colour-nobias`` (notebook 03's shape-code decoder, the
 second with its convolution biases frozen at zero: the artifact against the colour's distance
 from the data's mean colour), and ``gan`` (notebook 04's image GAN, kind ``stride2`` or
-``stride1``: the images' period-2 index). A run trains one model from its seed exactly as the
+``stride1``: the images' period-2 index), and ``downsampling`` (notebook 04's classifier of each
+downsampling design: accuracy and its input gradients' index, phase ratio and high-frequency
+share, measured from step 80). A run trains one model from its seed exactly as the
 notebook does (same data, batch order, Adam, learning rate), on one CPU thread, measures it at
 every checkpoint (100, 300, 1000, 3000 and 10000 steps) and writes
 ``data/results/<name>.json`` with its provenance
