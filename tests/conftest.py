@@ -6,3 +6,40 @@ import matplotlib
 
 matplotlib.use("Agg")
 os.environ.setdefault("NBHELPERS_DEVICE", "cpu")
+
+
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+
+MIN_DPI, MIN_FONT_PT = 100, 9
+
+
+def figure_problems(fig: Figure) -> list[str]:
+    """Why a figure would not read at laptop size: dpi below 100, or visible text below 9 pt."""
+    problems = [f"dpi {fig.dpi} < {MIN_DPI}"] if fig.dpi < MIN_DPI else []
+    fig.draw_without_rendering()
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text().strip() and text.get_fontsize() < MIN_FONT_PT:
+            problems.append(f"text {text.get_text()[:30]!r} at {text.get_fontsize():.1f} pt")
+    return problems
+
+
+@pytest.fixture(autouse=True)
+def _every_plot_reads_at_laptop_size(request, monkeypatch):
+    """In the plot tests, every Figure created must have >= 100 dpi and no visible text below 9 pt."""
+    if not request.module.__name__.split(".")[-1].startswith("test_plots"):
+        yield
+        return
+    made: list[Figure] = []
+    original = Figure.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(Figure, "__init__", init)
+    yield
+    problems = {id(f): figure_problems(f) for f in made}
+    bad = [p for p in problems.values() if p]
+    assert not bad, f"{len(bad)} of {len(made)} figures would not read at laptop size: {bad[:3]}"

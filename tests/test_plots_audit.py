@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from nbhelpers import plots
@@ -10,8 +11,11 @@ def test_model_outputs_and_index_figures():
     assert len(fig.axes) == 4 and fig.axes[0].get_title() == "a"
     after = {"resize": {"a": 0.01, "b": 0.0}}
     fig = plots.plot_index_before_after({"a": 0.3, "b": 0.1}, after, 2, floor=0.02)
-    assert fig.axes[0].get_yscale() == "log"
-    assert len(fig.axes[0].patches) == 4
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and ax.get_ylim()[0] == pytest.approx(1e-4)
+    heights = [p.get_height() for p in ax.patches]
+    assert sum(h > 0 for h in heights) == 3  # the exact zero gets no bar ...
+    assert any(t.get_text() == "< 1e-04" for t in ax.texts)  # ... but a mark
 
 
 def test_signal_spectra_figure():

@@ -7,7 +7,6 @@ from nbhelpers.plots import (
     plot_border_comparison,
     plot_cost,
     plot_generator_periods,
-    plot_quality_vs_artifacts,
     plot_radial_spectra,
     plot_zoomed_reconstructions,
 )
@@ -24,8 +23,6 @@ def test_fix_plots_return_figures():
         plot_generator_periods({"a": torch.rand(3, 3), "b": torch.rand(3, 3)}, (2, 4, 8), [0.01, 0.02, 0.04],
                                samples={"a": torch.randn(2, 3, 8, 8), "b": torch.randn(2, 3, 8, 8)}),
         plot_generator_periods({"a": torch.rand(3, 2)}, (2, 4), [0.01, 0.02]),
-        plot_quality_vs_artifacts({"deconv3": [0.02, 0.03], "subpixel_icnr": [0.003, 0.004]},
-                                  {"deconv3": [29.0, 29.5], "subpixel_icnr": [30.0, 30.1]}, floor=0.001),
         plot_zoomed_reconstructions(torch.rand(3, 16, 16), {"deconv3": torch.rand(3, 16, 16),
                                                             "nearest": torch.rand(3, 16, 16)}, box=(2, 2, 8)),
         plot_radial_spectra(torch.linspace(0, 0.7, 10), {"deconv3": torch.rand(10) + 0.1},

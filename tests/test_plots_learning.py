@@ -5,8 +5,6 @@ from nbhelpers.layers.phases import phase_map
 from nbhelpers.plots import (
     plot_amplitude_vs_distance,
     plot_color_examples,
-    plot_index_by_kind,
-    plot_loss_histories,
     plot_phase_kernels,
     plot_reconstructions,
 )
@@ -14,12 +12,10 @@ from nbhelpers.plots import (
 
 def test_learning_plots_return_figures():
     figs = [
-        plot_loss_histories({("deconv3", 0): [1.0, 0.5, 0.2] * 10, ("nearest", 0): [1.0, 0.4] * 10}),
         plot_phase_kernels({"deconv3": torch.randn(3, 3), "deconv4": torch.randn(4, 4)},
                            {"deconv3": phase_map(3), "deconv4": phase_map(4)},
                            {"deconv3": torch.rand(2, 2) + 1, "deconv4": torch.rand(2, 2) + 1},
                            initial_responses={"deconv3": torch.rand(2, 2), "deconv4": torch.rand(2, 2)}),
-        plot_index_by_kind({"deconv3": [0.02, 0.03], "nearest": [0.002, 0.003]}, floor=0.001),
         plot_reconstructions(torch.rand(4, 3, 8, 8), {"deconv3": torch.rand(4, 3, 8, 8)},
                              {"deconv3": torch.randn(3, 2, 2)}, n=3),
         plot_amplitude_vs_distance(torch.rand(10), {"deconv3": [torch.rand(10)], "nearest": [torch.rand(10)]},

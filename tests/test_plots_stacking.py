@@ -19,7 +19,7 @@ from nbhelpers.plots import (
 def test_stack_overview_has_five_panels_per_stack_and_needs_2d():
     analyses = [analyze_stack(3, [2] * d, with_2d=True) for d in (1, 2)]
     fig = plot_stack_overview(analyses)
-    assert isinstance(fig, Figure) and len(fig.axes) == 10
+    assert isinstance(fig, Figure) and len(fig.axes) == 14  # 10 panels and 4 colour bars
     with pytest.raises(ValueError, match="with_2d"):
         plot_stack_overview([analyze_stack(3, 2)])
 
@@ -35,7 +35,7 @@ def test_box_filter_and_dampening_figures():
 
 def test_stride1_gallery_and_matrices():
     analyses = [analyze_stack(3, [2, 2], final_size=m, with_2d=True) for m in (1, 2)]
-    assert len(plot_stride1_gallery(analyses).axes) == 6
+    assert len(plot_stride1_gallery(analyses).axes) == 8  # 6 panels and 2 colour bars
     m = layer_matrix(deconvolution_1d(3, 2, device="cpu"), 4)
     fig = plot_layer_matrices({"deconv": m}, {"deconv": m.sum(1)})
     assert len(fig.axes) == 2

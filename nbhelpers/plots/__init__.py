@@ -18,7 +18,6 @@ from .fixes import (
     plot_border_comparison,
     plot_cost,
     plot_generator_periods,
-    plot_quality_vs_artifacts,
     plot_radial_spectra,
     plot_zoomed_reconstructions,
 )
@@ -34,8 +33,6 @@ from .gradients import (
 from .learning import (
     plot_amplitude_vs_distance,
     plot_color_examples,
-    plot_index_by_kind,
-    plot_loss_histories,
     plot_phase_kernels,
     plot_reconstructions,
 )
@@ -103,14 +100,11 @@ __all__ = [
     "plot_gradient_magnitudes",
     "plot_high_frequency_share",
     "plot_index_before_after",
-    "plot_index_by_kind",
     "plot_index_vs_unevenness",
     "plot_layer_matrices",
-    "plot_loss_histories",
     "plot_metric_two_ways",
     "plot_model_outputs",
     "plot_phase_kernels",
-    "plot_quality_vs_artifacts",
     "plot_radial_spectra",
     "plot_readout_gradients",
     "plot_reconstructions",

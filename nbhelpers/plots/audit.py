@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .style import COLORS, DIVERGING_CMAP, hide_ticks, new_figure, to_numpy
@@ -32,11 +33,23 @@ def plot_model_outputs(outputs: Mapping[str, object], patterns: Mapping[str, obj
         part = to_numpy(patterns[name])
         lim = max(float(np.abs(part).max()), 1e-12)
         axes[1, j].imshow(np.tile(part, (2, 2)), cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim)
-        axes[1, j].set_title(f"shared {part.shape[0]}x{part.shape[1]} pattern", fontsize=8)
+        axes[1, j].set_title(f"shared {part.shape[0]}x{part.shape[1]} pattern", fontsize=9)
         hide_ticks(axes[:, j])
     axes[0, 0].set_ylabel("one output")
     axes[1, 0].set_ylabel("pattern, tiled 2x2")
     return fig
+
+
+def _log_bars(ax: Axes, x: np.ndarray, values: Sequence[float], width: float, color: str, label: str,
+              bottom: float) -> None:
+    """Bars on a log axis that starts at ``bottom``; a value below it gets no bar but a "< bottom"
+    mark, so a zero is never drawn as if it were a small number."""
+    shown = [v if v >= bottom else np.nan for v in values]
+    ax.bar(x, shown, width, color=color, label=label, bottom=0)
+    for xi, v in zip(x, values):
+        if v < bottom:
+            ax.text(xi, bottom * 1.15, f"< {bottom:.0e}", rotation=90, ha="center", va="bottom", fontsize=9,
+                    color=color)
 
 
 def plot_index_before_after(
@@ -44,30 +57,34 @@ def plot_index_before_after(
     after: Mapping[str, Mapping[str, float]],
     period: int,
     floor: float | None = None,
+    bottom: float = 1e-4,
 ) -> Figure:
     """Grouped bars (log scale): output index at ``period`` per model, before and after each fix.
 
     Args:
         before: {model: index}.
         after: {fix name: {model: index}}.
+        period: for the axis label.
+        floor: the noise floor, drawn as a dashed line.
+        bottom: the axis starts here; smaller values (e.g. an exact 0) are marked "< bottom", not drawn.
     """
     names = list(before)
-    fig, axes = new_figure(1, 1, width=6.4, height=3.2)
+    fig, axes = new_figure(1, 1, width=6.4, height=3.4)
     ax = axes[0, 0]
     width = 0.8 / (1 + len(after))
     x = np.arange(len(names))
-    palette = [COLORS["resize"], "#2ca02c", "#9467bd"]
-    ax.bar(x, [max(before[n], 1e-5) for n in names], width, color=COLORS["deconv"], label="as designed")
+    palette = [COLORS["resize"], "#009E73", "#CC79A7"]
+    _log_bars(ax, x, [before[n] for n in names], width, COLORS["deconv"], "as designed", bottom)
     for i, (fix, values) in enumerate(after.items(), start=1):
-        ax.bar(x + i * width, [max(values[n], 1e-5) for n in names], width, color=palette[(i - 1) % 3],
-               label=fix)
+        _log_bars(ax, x + i * width, [values[n] for n in names], width, palette[(i - 1) % 3], fix, bottom)
     if floor is not None:
         ax.axhline(floor, color="0.4", ls="--", lw=1, label="noise floor")
     ax.set_yscale("log")
+    ax.set_ylim(bottom, max([*before.values(), 1.0]) * 2)
     ax.set_xticks(x + width * len(after) / 2, names)
     ax.set_ylabel(f"output index at period {period}")
     ax.set_title("random inputs, batch-averaged, at initialisation")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return fig
 
 
@@ -88,5 +105,5 @@ def plot_signal_spectra(freqs: object, spectra: Mapping[str, object], marks: Seq
         ax.axvline(m, color="0.6", ls=":", lw=1)
     ax.set_xlabel("frequency (cycles / sample)")
     ax.set_ylabel("power")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return fig

@@ -17,11 +17,11 @@ from .style import COLORS, DIVERGING_CMAP, hide_ticks, new_figure, to_numpy, to_
 #: Colours and labels of every upsampling kind of notebook 05 (extends notebook 03's).
 FIX_COLORS = {
     **KIND_COLORS,
-    "nearest_zeros": "#9467bd",
-    "subpixel": "#8c564b",
-    "subpixel_blur": "#bcbd22",
-    "subpixel_icnr": "#2ca02c",
-    "subpixel_icnr_blur": "#98df8a",
+    "nearest_zeros": "#56B4E9",
+    "subpixel": "#4D4D4D",
+    "subpixel_blur": "#F0E442",
+    "subpixel_icnr": "#009E73",
+    "subpixel_icnr_blur": "#000000",
 }
 FIX_LABELS = {
     **KIND_LABELS,
@@ -39,7 +39,6 @@ def _color(kind: str) -> str:
 
 def _label(kind: str) -> str:
     return FIX_LABELS.get(kind, kind)
-
 
 
 def _stretch(image: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -90,7 +89,7 @@ def plot_generator_periods(
     bar_ax.set_xticklabels([str(p) for p in periods])
     bar_ax.set_xlabel("period (pixels)")
     bar_ax.set_ylabel("exact-period index (batch-averaged)")
-    bar_ax.legend(frameon=False, fontsize=8, loc="lower left")
+    bar_ax.legend(frameon=False, fontsize=9, loc="lower left")
     for row, name in enumerate(names):
         for j in range(n_samples):
             ax = axes[row, 1 + j]
@@ -98,33 +97,7 @@ def plot_generator_periods(
             ax.set_xticks([])
             ax.set_yticks([])
             if j == 0:
-                ax.set_ylabel(name, fontsize=8)
-    return fig
-
-
-def plot_quality_vs_artifacts(
-    index: Mapping[str, Sequence[float]], psnr: Mapping[str, Sequence[float]], floor: float | None = None
-) -> Figure:
-    """Held-out PSNR against the batch-averaged checkerboard index, one dot per seed per kind.
-
-    Args:
-        index: kind -> per-seed index (log x axis).
-        psnr: kind -> per-seed PSNR in dB.
-        floor: optional index of the targets themselves (vertical dashed line).
-    """
-    fig, axes = new_figure(1, 1, 6.4, 3.4)
-    ax = axes[0, 0]
-    for kind in index:
-        x, y = np.asarray(index[kind], float), np.asarray(psnr[kind], float)
-        ax.plot(x, y, "o", color=_color(kind), label=_label(kind), alpha=0.8)
-        ax.plot([x.mean()], [y.mean()], "*", color=_color(kind), ms=12, mec="k", mew=0.5)
-    if floor is not None:
-        ax.axvline(floor, color=COLORS["neutral"], ls="--", lw=1)
-        ax.text(floor, ax.get_ylim()[1], " targets", fontsize=8, color=COLORS["neutral"], va="top")
-    ax.set_xscale("log")
-    ax.set_xlabel("checkerboard index of outputs (batch-averaged, lower is better)")
-    ax.set_ylabel("held-out PSNR (dB, higher is better)")
-    ax.legend(frameon=False, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+                ax.set_ylabel(name, fontsize=9)
     return fig
 
 
@@ -149,13 +122,13 @@ def plot_zoomed_reconstructions(
     lim = max(float(np.abs(e).max()) for e in errors.values()) or 1.0
     fig, axes = new_figure(2, len(kinds) + 1, 1.45 * (len(kinds) + 1), 3.2)
     axes[0, 0].imshow(to_rgb_image(target[crop]), interpolation="nearest")
-    axes[0, 0].set_title("target", fontsize=8)
+    axes[0, 0].set_title("target", fontsize=9)
     axes[1, 0].axis("off")
     for j, kind in enumerate(kinds, start=1):
         axes[0, j].imshow(to_rgb_image(outputs[kind][crop]), interpolation="nearest")
-        axes[0, j].set_title(_label(kind), fontsize=7)
+        axes[0, j].set_title(_label(kind), fontsize=9)
         axes[1, j].imshow(errors[kind], cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
-    axes[1, 1].set_ylabel(f"error, ±{lim:.2f}", fontsize=8)
+    axes[1, 1].set_ylabel(f"error, ±{lim:.2f}", fontsize=9)
     hide_ticks(axes.flat)
     return fig
 
@@ -201,7 +174,7 @@ def plot_radial_spectra(
         ratio_ax.set_xlabel("frequency (cycles/pixel)")
         ratio_ax.set_ylabel("output power / target power")
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    axes[0, -1].legend(handles, labels, frameon=False, fontsize=7, loc="center left",
+    axes[0, -1].legend(handles, labels, frameon=False, fontsize=9, loc="center left",
                        bbox_to_anchor=(1.0, 0.5))
     return fig
 
@@ -228,7 +201,7 @@ def plot_border_comparison(
     lim = max(float(np.abs(v - c).max()) for v, c in zip(values, centre)) or 1.0
     for ax, name, v, c in zip(axes[0], names, values, centre):
         ax.imshow(v - c, cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
-        ax.set_title(f"{name}\n(deviation from centre, ±{lim:.2f})", fontsize=8)
+        ax.set_title(f"{name}\n(deviation from centre, ±{lim:.2f})", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
     ax = axes[0, -1]
@@ -239,7 +212,7 @@ def plot_border_comparison(
                     label=_label(kind) if i == 0 else None)
     ax.set_xlabel("distance to the nearest edge (pixels)")
     ax.set_ylabel("held-out squared error")
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=9)
     return fig
 
 
@@ -269,9 +242,9 @@ def plot_cost(
                               (axes[0, 1], np.asarray(seconds, float) * 1e3, "ms per forward + backward")):
         ax.barh(y, values, color=colors)
         for yi, v in zip(y, values):
-            ax.text(v, yi, f" {v:.3g}", va="center", fontsize=7)
+            ax.text(v, yi, f" {v:.3g}", va="center", fontsize=9)
         ax.set_xscale("log")
         ax.set_xlabel(label)
         ax.set_yticks(y)
-        ax.set_yticklabels(names if ax is axes[0, 0] else [], fontsize=8)
+        ax.set_yticklabels(names if ax is axes[0, 0] else [], fontsize=9)
     return fig

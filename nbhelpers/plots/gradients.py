@@ -12,16 +12,16 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .style import COLORS, DIVERGING_CMAP, SEQUENTIAL_CMAP, new_figure, to_numpy
+from .style import COLORS, DIVERGING_CMAP, FIGURE_DPI, SEQUENTIAL_CMAP, new_figure, to_numpy
 
 #: Colour per downsampling design: strided convolutions warm, pooling and BlurPool cool.
 DESIGN_COLORS = {
     "stride2_k3": COLORS["deconv"],
     "stride2_k4": COLORS["even"],
-    "stride2_k2": "#bcbd22",
+    "stride2_k2": "#CC79A7",
     "avgpool": COLORS["resize"],
-    "maxpool": "#9467bd",
-    "blurpool": "#17becf",
+    "maxpool": "#000000",
+    "blurpool": "#009E73",
 }
 DESIGN_LABELS = {
     "stride2_k3": "stride-2 conv k=3",
@@ -86,7 +86,7 @@ def plot_readout_gradients(gradients: Mapping[str, object], annotate: bool = Tru
         ax.imshow(g, cmap=SEQUENTIAL_CMAP, vmin=0, vmax=max(g.max(), 1e-12))
         if annotate and max(g.shape) <= 16:
             for (i, j), v in np.ndenumerate(g):
-                ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=7,
+                ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=9,
                         color="white" if v < 0.6 * g.max() else "black")
         ax.set_title(label, fontsize=9)
         _no_ticks(ax)
@@ -122,7 +122,7 @@ def plot_gradient_magnitudes(
             ax = axes[row, col]
             im = ax.imshow(images[c, d], cmap=SEQUENTIAL_CMAP, vmin=0, vmax=high)
             if row == 0:
-                ax.set_title(DESIGN_LABELS.get(d, d), fontsize=8)
+                ax.set_title(DESIGN_LABELS.get(d, d), fontsize=9)
             if col == 0:
                 ax.set_ylabel(c, fontsize=9)
             _no_ticks(ax)
@@ -147,7 +147,7 @@ def _design_bars(ax: Axes, data: Mapping[str, Mapping[str, Sequence[float]]]) ->
             ax.plot(np.full(len(values), x), values, "o", ms=3, color="black",
                     label="one seed" if ci == di == 0 else None)
     ax.set_xticks(range(len(designs)))
-    ax.set_xticklabels([DESIGN_LABELS.get(d, d) for d in designs], rotation=30, ha="right", fontsize=8)
+    ax.set_xticklabels([DESIGN_LABELS.get(d, d) for d in designs], rotation=30, ha="right", fontsize=9)
 
 
 def plot_gradient_index_by_design(
@@ -168,7 +168,7 @@ def plot_gradient_index_by_design(
     _design_bars(axes[0, 1], ratio)
     axes[0, 1].set_ylabel("strongest / weakest phase\nmean |gradient|", fontsize=9)
     axes[0, 1].axhline(1.0, color=COLORS["neutral"], lw=1, ls="--")
-    axes[0, 0].legend(frameon=False, fontsize=8)
+    axes[0, 0].legend(frameon=False, fontsize=9)
     return fig
 
 
@@ -188,7 +188,7 @@ def plot_high_frequency_share(
     ax.axhline(noise_share, color=COLORS["neutral"], lw=1, ls="--", label=f"white noise ({noise_share:.2f})")
     ax.set_ylabel(f"share of gradient power\nabove {cutoff} cycles/pixel", fontsize=9)
     ax.set_ylim(0, 1)
-    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    ax.legend(frameon=False, fontsize=9, loc="upper right")
     return fig
 
 
@@ -221,7 +221,7 @@ def plot_feature_visualizations(
         axes[0, col].imshow(img)
         axes[0, col].set_title(f"{label}\nindex {indices[label]:.3f}", fontsize=9)
         axes[1, col].imshow(img[top:top + zoom, left:left + zoom], interpolation="nearest")
-        axes[1, col].set_title(f"centre {zoom}x{zoom}", fontsize=8)
+        axes[1, col].set_title(f"centre {zoom}x{zoom}", fontsize=9)
         for ax in axes[:, col]:
             _no_ticks(ax)
     return fig
@@ -244,7 +244,7 @@ def plot_gan_index(
     """
     palette = (COLORS["deconv"], COLORS["resize"], COLORS["even"], COLORS["neutral"])
     n_rows = 1 + (len(examples) if examples else 0)
-    fig = Figure(figsize=(7.2, 2.8 + 1.5 * (n_rows - 1)), dpi=72, layout="constrained")
+    fig = Figure(figsize=(7.2, 2.8 + 1.5 * (n_rows - 1)), dpi=FIGURE_DPI, layout="constrained")
     ratios = [2.2] + [1.0] * (n_rows - 1)
     grid = fig.add_gridspec(n_rows, n_examples, height_ratios=ratios)
     ax = fig.add_subplot(grid[0, :])
@@ -254,11 +254,11 @@ def plot_gan_index(
                     label=label if j == 0 else None)
     if reference is not None:
         ax.axhline(reference, color=COLORS["neutral"], ls="--", lw=1)
-        ax.text(ax.get_xlim()[1], reference, "real patches", ha="right", va="bottom", fontsize=8,
+        ax.text(ax.get_xlim()[1], reference, "real patches", ha="right", va="bottom", fontsize=9,
                 color=COLORS["neutral"])
     ax.set_xlabel("training step")
     ax.set_ylabel("period-2 index of\ngenerated images")
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=9)
     if examples:
         for row, (label, batch) in enumerate(examples.items(), start=1):
             imgs = to_numpy(batch)
@@ -267,6 +267,6 @@ def plot_gan_index(
                 if k < imgs.shape[0]:
                     a.imshow(_display(imgs[k]), interpolation="nearest")
                 if k == 0:
-                    a.set_ylabel(label, fontsize=8)
+                    a.set_ylabel(label, fontsize=9)
                 _no_ticks(a)
     return fig

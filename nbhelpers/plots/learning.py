@@ -19,7 +19,7 @@ KIND_COLORS = {
     "deconv3": COLORS["deconv"],
     "deconv4": COLORS["even"],
     "nearest": COLORS["resize"],
-    "bilinear": "#17becf",
+    "bilinear": "#CC79A7",
 }
 KIND_LABELS = {
     "deconv3": "deconv k=3 (uneven)",
@@ -27,7 +27,7 @@ KIND_LABELS = {
     "nearest": "nearest resize-conv",
     "bilinear": "bilinear resize-conv",
 }
-PHASE_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a")
+PHASE_COLORS = ("#009E73", "#D55E00", "#0072B2", "#CC79A7")
 
 
 def _color(kind: str) -> str:
@@ -36,31 +36,6 @@ def _color(kind: str) -> str:
 
 def _label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
-
-
-
-def plot_loss_histories(histories: Mapping[tuple[str, int], Sequence[float]], smooth: int = 20) -> Figure:
-    """Training loss per step for each (kind, seed), one colour per kind, log scale.
-
-    Args:
-        histories: (kind, seed) -> per-step losses (e.g. ``History.losses``).
-        smooth: moving-average window in steps.
-    """
-    fig, axes = new_figure(1, 1, 6.4, 3.0)
-    ax = axes[0, 0]
-    seen = set()
-    for (kind, _seed), losses in histories.items():
-        values = np.asarray(list(losses), dtype=float)
-        window = max(1, min(int(smooth), len(values)))
-        smoothed = np.convolve(values, np.ones(window) / window, mode="valid")
-        ax.plot(np.arange(len(smoothed)) + window, smoothed, color=_color(kind), lw=1.2,
-                label=_label(kind) if kind not in seen else None)
-        seen.add(kind)
-    ax.set_yscale("log")
-    ax.set_xlabel("step")
-    ax.set_ylabel("training loss (MSE)")
-    ax.legend(frameon=False)
-    return fig
 
 
 def plot_phase_kernels(
@@ -94,7 +69,7 @@ def plot_phase_kernels(
                 ph = int(phases[i, j])
                 ax.add_patch(Rectangle((j - 0.45, i - 0.45), 0.9, 0.9, fill=False, lw=2.5,
                                        edgecolor=PHASE_COLORS[ph % len(PHASE_COLORS)]))
-                ax.text(j, i, f"{kernel[i, j]:.2f}\nphase {ph}", ha="center", va="center", fontsize=7)
+                ax.text(j, i, f"{kernel[i, j]:.2f}\nphase {ph}", ha="center", va="center", fontsize=9)
         ax.set_title(f"{_label(kind)}: learned kernel", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
@@ -110,40 +85,12 @@ def plot_phase_kernels(
                       vmax=max(rel.max(), 1.1))
             for (i, j), v in np.ndenumerate(values):
                 ax.text(j, i, f"{v:.3f}\n({v / mean:.3f}x)" if mean else f"{v:.3f}", ha="center",
-                        va="center", fontsize=8)
+                        va="center", fontsize=9)
             ax.set_title(f"per-phase sums, {title}", fontsize=9)
             ax.set_xticks(range(values.shape[1]))
             ax.set_yticks(range(values.shape[0]))
             ax.set_xlabel("column phase")
             ax.set_ylabel("row phase")
-    return fig
-
-
-def plot_index_by_kind(
-    indices: Mapping[str, Sequence[float]], floor: float | None = None, ylabel: str | None = None
-) -> Figure:
-    """One dot per seed and a bar for the mean, per kind, on a log axis.
-
-    Args:
-        indices: kind -> per-seed values (e.g. batch-averaged checkerboard index on held-out data).
-        floor: optional reference line (e.g. the index of the held-out targets themselves).
-    """
-    fig, axes = new_figure(1, 1, 5.6, 3.0)
-    ax = axes[0, 0]
-    kinds = list(indices)
-    for i, kind in enumerate(kinds):
-        values = np.asarray(list(indices[kind]), dtype=float)
-        ax.bar(i, values.mean(), color=_color(kind), alpha=0.35, width=0.6)
-        ax.plot(np.full(len(values), i) + np.linspace(-0.12, 0.12, len(values)), values, "o",
-                color=_color(kind))
-    if floor is not None:
-        ax.axhline(floor, color=COLORS["neutral"], ls="--", lw=1)
-        ax.text(len(kinds) - 0.5, floor, "targets (data floor)", ha="right", va="bottom", fontsize=8,
-                color=COLORS["neutral"])
-    ax.set_xticks(range(len(kinds)))
-    ax.set_xticklabels([_label(k) for k in kinds])
-    ax.set_yscale("log")
-    ax.set_ylabel(ylabel or "checkerboard index (batch-averaged)")
     return fig
 
 
@@ -156,26 +103,29 @@ def plot_reconstructions(
     Args:
         targets: (N, 3, H, W) images in [0, 1].
         outputs: kind -> (N, 3, H, W) outputs.
-        patterns: kind -> (3, p, p) batch-averaged periodic part of the outputs (shown tiled
-            over 8x8 pixels, scaled to its own range).
+        patterns: kind -> (3, p, p) batch-averaged periodic part of the outputs, shown tiled over
+            8x8 pixels on one colour scale shared by every kind (so a weak pattern looks weak), with
+            a colour bar.
         n: number of examples.
     """
     kinds = list(outputs)
+    tiles = {}
+    for kind in kinds:
+        pattern = to_numpy(patterns[kind]).mean(axis=0)
+        tiles[kind] = np.tile(pattern, (8 // pattern.shape[-1], 8 // pattern.shape[-1]))
+    lim = max(float(np.abs(t).max()) for t in tiles.values()) or 1.0
     fig, axes = new_figure(len(kinds) + 1, n + 1, 1.6 * (n + 1), 1.6 * (len(kinds) + 1))
     for j in range(n):
         axes[0, j].imshow(to_rgb_image(targets[j]))
-        axes[0, j].set_title("held-out target" if j == 0 else "", fontsize=8)
+        axes[0, j].set_title("held-out target" if j == 0 else "", fontsize=9)
     axes[0, n].axis("off")
     for i, kind in enumerate(kinds, start=1):
         for j in range(n):
             axes[i, j].imshow(to_rgb_image(outputs[kind][j]))
-        axes[i, 0].set_ylabel(_label(kind), fontsize=8)
-        pattern = to_numpy(patterns[kind]).mean(axis=0)
-        p = pattern.shape[-1]
-        tiled = np.tile(pattern, (8 // p, 8 // p))
-        lim = np.abs(tiled).max() or 1.0
-        axes[i, n].imshow(tiled, cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim)
-        axes[i, n].set_title(f"mean pattern ±{lim:.4f}", fontsize=8)
+        axes[i, 0].set_ylabel(_label(kind), fontsize=9)
+        image = axes[i, n].imshow(tiles[kind], cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim)
+        axes[i, n].set_title(f"mean pattern, rms {np.sqrt((tiles[kind] ** 2).mean()):.4f}", fontsize=9)
+    fig.colorbar(image, ax=axes[1:, n].tolist(), shrink=0.8, label=f"shared scale ±{lim:.4f}")
     hide_ticks(axes.flat)
     return fig
 
@@ -205,7 +155,7 @@ def plot_amplitude_vs_distance(
             ax.plot(xs, slopes[kind][s] * xs + intercepts[kind][s], color=_color(kind), lw=1.5, label=label)
     ax.set_xlabel("distance of the target colour from the data's mean colour (RGB)")
     ax.set_ylabel("checkerboard amplitude (pixel units)")
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=9)
     return fig
 
 
@@ -229,14 +179,14 @@ def plot_color_examples(
     for i in range(m):
         swatch = to_numpy(colors[i]).reshape(1, 1, 3).clip(0, 1)
         axes[i, 0].imshow(np.broadcast_to(swatch, (8, 8, 3)))
-        axes[i, 0].set_title(titles[i] if titles else "target", fontsize=8)
+        axes[i, 0].set_title(titles[i] if titles else "target", fontsize=9)
         for j, kind in enumerate(kinds):
             out = outputs[kind][i]
             axes[i, 1 + 2 * j].imshow(to_rgb_image(out))
-            axes[i, 1 + 2 * j].set_title(f"{_label(kind)}\namplitude {amplitudes[kind][i]:.4f}", fontsize=8)
+            axes[i, 1 + 2 * j].set_title(f"{_label(kind)}\namplitude {amplitudes[kind][i]:.4f}", fontsize=9)
             deviation = to_numpy(out) - to_numpy(out).mean(axis=(1, 2), keepdims=True)
             g = gain if gain is not None else 0.5 / max(float(np.abs(deviation).max()), 1e-6)
             axes[i, 2 + 2 * j].imshow(np.clip(0.5 + g * deviation.transpose(1, 2, 0), 0, 1))
-            axes[i, 2 + 2 * j].set_title(f"deviation x{g:.0f}", fontsize=8)
+            axes[i, 2 + 2 * j].set_title(f"deviation x{g:.0f}", fontsize=9)
     hide_ticks(axes.flat)
     return fig

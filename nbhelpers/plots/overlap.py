@@ -34,7 +34,7 @@ def draw_windows(ax: Axes, windows: Sequence[tuple[int, int]], length: int) -> N
     ax.set_xlim(-0.5, length - 0.5)
     ax.set_ylim(0, 1)
     ax.set_yticks([])
-    ax.set_ylabel("windows", fontsize=8)
+    ax.set_ylabel("windows", fontsize=9)
 
 
 def _rectangle(x: float, y: float, width: float, height: float):
@@ -107,7 +107,7 @@ def plot_coverage_grid(coverages: Mapping[tuple[int, int], object], n_show: int 
             counts = to_numpy(coverages[(k, s)])[:n_show]
             draw_coverage_bars(ax, counts, vmax=vmax)
             even = k >= s and k % s == 0
-            ax.set_title(f"k={k}, s={s}", fontsize=8, color="black" if even else COLORS["deconv"])
+            ax.set_title(f"k={k}, s={s}", fontsize=9, color="black" if even else COLORS["deconv"])
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_xlabel("")
@@ -125,7 +125,7 @@ def plot_coverage_2d(cov: object, title: str = "", annotate: bool = True) -> Fig
     if annotate and counts.shape[0] <= 16:
         top = counts.max()
         for (i, j), v in np.ndenumerate(counts):
-            ax.text(j, i, f"{int(v)}", ha="center", va="center", fontsize=7,
+            ax.text(j, i, f"{int(v)}", ha="center", va="center", fontsize=9,
                     color="black" if v > 0.6 * top else "white")
     ax.set_title(title)
     ax.set_xticks([])
@@ -144,9 +144,9 @@ def plot_unevenness_table(table: object, kernel_sizes: Sequence[int], strides: S
     for (i, j), v in np.ndenumerate(values):
         if math.isinf(v):
             ax.add_patch(_hatch(j, i))
-            ax.text(j, i, "gaps", ha="center", va="center", fontsize=7)
+            ax.text(j, i, "gaps", ha="center", va="center", fontsize=9)
         else:
-            ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=8,
+            ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=9,
                     color="white" if v > 1.6 else "black")
     ax.set_xticks(range(len(strides)), [str(s) for s in strides])
     ax.set_yticks(range(len(kernel_sizes)), [str(k) for k in kernel_sizes])
@@ -182,7 +182,7 @@ def plot_index_vs_unevenness(
     uneven = np.asarray(unevenness_values, dtype=float)
     fig, axes = new_figure(1, 1, width=5.6, height=3.4)
     ax = axes[0, 0]
-    palette = {2: "#1f77b4", 3: "#2ca02c", 4: "#9467bd"}
+    palette = {2: "#0072B2", 3: "#009E73", 4: "#CC79A7"}
     jitter = {2: -0.02, 3: 0.0, 4: 0.02}
     for s in sorted(set(strides)):
         rows = [i for i, st in enumerate(strides) if st == s]
@@ -193,9 +193,9 @@ def plot_index_vs_unevenness(
             if s != min(strides):
                 continue
             ax.annotate(labels[i], (x, values[i].mean()), textcoords="offset points",
-                        xytext=(5, -3), fontsize=7, color=palette.get(s, "0.3"))
+                        xytext=(5, -3), fontsize=9, color=palette.get(s, "0.3"))
     ax.set_xlabel("unevenness (max/min coverage)")
     ax.set_ylabel("checkerboard index at period s")
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=9, loc="lower right")
     return fig

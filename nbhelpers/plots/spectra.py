@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from .style import DIVERGING_CMAP, hide_ticks, new_figure, to_numpy
+from .style import DIVERGING_CMAP, SEQUENTIAL_CMAP, hide_ticks, new_figure, to_numpy
 
 
 def plot_metric_two_ways(
@@ -17,7 +17,9 @@ def plot_metric_two_ways(
         image: (H, W) signal.
         periodic: (p, p) periodic part (polyphase means minus their mean).
         spectrum: (H, W) centred power spectrum of the image (from ``power_spectrum``).
-        period: p; the aliasing frequencies (multiples of N/p) are circled on the spectrum.
+        period: p; the aliasing frequencies (multiples of N/p) are circled on the spectrum: a solid
+            circle where the bin holds power (more than 1e-3 of the spectrum's largest), a dashed
+            grey one where a period-p pattern could put power but this signal puts none.
     """
     img, part, spec = to_numpy(image), to_numpy(periodic), to_numpy(spectrum)
     fig, axes = new_figure(1, 3, width=9.0, height=3.2)
@@ -26,10 +28,11 @@ def plot_metric_two_ways(
     lim = max(abs(part).max(), 1e-12)
     im = axes[0, 1].imshow(part, cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim)
     for (i, j), v in np.ndenumerate(part):
-        axes[0, 1].text(j, i, f"{v:+.2f}", ha="center", va="center", fontsize=8)
+        axes[0, 1].text(j, i, f"{v:+.2f}", ha="center", va="center", fontsize=9)
     axes[0, 1].set_title(f"periodic part: {period}x{period} polyphase\nmeans minus their mean", fontsize=9)
     fig.colorbar(im, ax=axes[0, 1], shrink=0.7)
-    axes[0, 2].imshow(np.log10(spec + 1e-8 * spec.max() + 1e-30), cmap="magma")
+    shown = axes[0, 2].imshow(np.log10(spec + 1e-8 * spec.max() + 1e-30), cmap=SEQUENTIAL_CMAP)
+    fig.colorbar(shown, ax=axes[0, 2], shrink=0.7, label="log10 power")
     h, w = spec.shape
     for a in range(period):
         for b in range(period):
@@ -37,9 +40,12 @@ def plot_metric_two_ways(
                 continue
             y = (h // 2 + a * h // period) % h
             x = (w // 2 + b * w // period) % w
-            axes[0, 2].scatter([x], [y], s=260, facecolors="none", edgecolors="cyan", lw=2,
-                               clip_on=False)
-    axes[0, 2].set_title(f"log power spectrum: the period-{period}\npeaks are circled", fontsize=9)
+            has_power = spec[y, x] > 1e-3 * spec.max()
+            axes[0, 2].scatter([x], [y], s=260, facecolors="none", lw=2, clip_on=False,
+                               edgecolors="#E69F00" if has_power else "0.6",
+                               linestyle="-" if has_power else "--")
+    axes[0, 2].set_title(f"log power spectrum: period-{period} frequencies\ncircled (solid: power there)",
+                         fontsize=9)
     hide_ticks(axes.flat)
     return fig
 
@@ -65,5 +71,5 @@ def plot_spectrum(
     ax.set_xlabel("frequency (cycles / pixel)")
     ax.set_ylabel("power")
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return fig

@@ -14,7 +14,7 @@ from ..experiments.stacking import StackAnalysis
 from .overlap import draw_coverage_bars
 from .style import COLORS, DIVERGING_CMAP, SEQUENTIAL_CMAP, new_figure, to_numpy
 
-PERIOD_COLORS = ["#d62728", "#9467bd", "#2ca02c", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
+PERIOD_COLORS = ["#D55E00", "#CC79A7", "#009E73", "#0072B2", "#E69F00", "#56B4E9", "#000000"]
 
 
 def _period_color(i: int) -> str:
@@ -57,7 +57,7 @@ def draw_period_indices(ax: Axes, periods: Sequence[int], values: object, label:
     xs = np.arange(len(periods))
     ax.bar(xs, np.nan_to_num(v), color=[_period_color(i) for i in range(len(periods))], width=0.7)
     for x, value in zip(xs, v):
-        ax.text(x, value + 0.02, f"{value:.2f}", ha="center", va="bottom", fontsize=7)
+        ax.text(x, value + 0.02, f"{value:.2f}", ha="center", va="bottom", fontsize=9)
     ax.set_xticks(xs, [str(p) for p in periods])
     ax.set_xlim(-0.6, len(periods) - 0.4)
     ax.set_xlabel("exact period p")
@@ -65,9 +65,10 @@ def draw_period_indices(ax: Axes, periods: Sequence[int], values: object, label:
     ax.set_ylim(0, max(1.0, float(np.nanmax(v)) * 1.2 if len(v) else 1.0))
 
 
-def _image(ax: Axes, image: np.ndarray, title: str, size: int) -> None:
+def _image(ax: Axes, image: np.ndarray, title: str, size: int, label: str = "paths") -> None:
     crop = image[:size, :size]
-    ax.imshow(crop, cmap=SEQUENTIAL_CMAP, vmin=0, interpolation="nearest")
+    shown = ax.imshow(crop, cmap=SEQUENTIAL_CMAP, vmin=0, interpolation="nearest")
+    ax.figure.colorbar(shown, ax=ax, shrink=0.8, label=label)
     ax.set_title(title, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -92,12 +93,14 @@ def plot_stack_overview(analyses: Sequence[StackAnalysis], image_size: int = 32)
         draw_spectrum_stems(ax[1], a.freqs, a.power, a.periods, log=True)
         ax[1].set_title("1D power spectrum of the interior", fontsize=9)
         if a.periods:
-            ax[1].legend(fontsize=7, loc="upper left")
+            ax[1].legend(fontsize=9, loc="upper left")
         draw_period_indices(ax[2], a.periods, a.indices, "exact-period index")
         ax[2].set_title("index per period", fontsize=9)
         _image(ax[3], to_numpy(a.image), "2D coverage (interior)", image_size)
         spec = to_numpy(a.power_2d)
-        ax[4].imshow(np.log10(spec + 1e-6 * spec.max() + 1e-30), cmap="magma", interpolation="nearest")
+        shown = ax[4].imshow(np.log10(spec + 1e-6 * spec.max() + 1e-30), cmap=SEQUENTIAL_CMAP,
+                             interpolation="nearest")
+        fig.colorbar(shown, ax=ax[4], shrink=0.8, label="log10 power")
         ax[4].set_title("2D log power spectrum", fontsize=9)
         ax[4].set_xticks([])
         ax[4].set_yticks([])
@@ -122,14 +125,14 @@ def plot_box_filter_response(
         ax.plot(f, to_numpy(response), color=cmap(i / max(1, len(responses) - 1)), label=f"m={m}")
     for i, p in enumerate(periods):
         ax.axvline(1 / p, color=_period_color(i), ls="--", lw=1)
-        ax.text(1 / p, 1.03, f"period {p}", color=_period_color(i), ha="center", fontsize=8)
+        ax.text(1 / p, 1.03, f"period {p}", color=_period_color(i), ha="center", fontsize=9)
     ax.set_xlim(0, 0.5)
     ax.set_ylim(0, 1.1)
     ax.set_xlabel("frequency f (cycles / pixel)")
     ax.set_ylabel("|H(f)| / m  (gain rel. to the mean)")
     ax.set_title("a size-m box filter is zero at f = j/m: it removes period p exactly when p divides m",
                  fontsize=9)
-    ax.legend(fontsize=7, ncol=2, loc="upper right")
+    ax.legend(fontsize=9, ncol=2, loc="upper right")
     return fig
 
 
@@ -162,7 +165,7 @@ def plot_stride1_gallery(
             axes[1, col].axis("off")
         mean = float(to_numpy(a.interior).mean())
         draw_spectrum_stems(axes[2, col], a.freqs, a.power, a.periods, log=True, reference=mean**2)
-        axes[2, col].set_xlabel("cycles/pixel", fontsize=8)
+        axes[2, col].set_xlabel("cycles/pixel", fontsize=9)
         if col:
             for r in range(3):
                 axes[r, col].set_ylabel("")
@@ -187,10 +190,10 @@ def plot_dampening(
         values = to_numpy(table).astype(float)
         im = ax.imshow(values, cmap="Reds", vmin=0, vmax=1, aspect="auto")
         for (i, j), v in np.ndenumerate(values):
-            ax.text(j, i, "-" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=8,
+            ax.text(j, i, "-" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=9,
                     color="white" if v > 0.6 else "black")
             if sizes[i] % periods[j] == 0:
-                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#1f77b4", lw=2))
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#0072B2", lw=2))
         ax.set_xticks(range(len(periods)), [str(p) for p in periods])
         ax.set_yticks(range(len(sizes)), [str(m) for m in sizes])
         ax.set_xlabel("artifact period p")
@@ -220,7 +223,7 @@ def plot_layer_matrices(matrices: Mapping[str, object], row_sums: Mapping[str, o
         if m.size <= 400:
             for (i, j), v in np.ndenumerate(m):
                 if abs(v) > 1e-9:
-                    ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=5,
+                    ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=9,
                             color="white" if abs(v) > 0.6 * lim else "black")
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("input position")

@@ -1,4 +1,4 @@
-"""House style for figures: modest dpi (notebooks stay small), readable fonts, one colour map."""
+"""House style for figures: 100 dpi, text of at least 9 pt, colour-blind-safe colours, one colour map."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-FIGURE_DPI = 72
-SEQUENTIAL_CMAP = "magma"
+FIGURE_DPI = 100
+SEQUENTIAL_CMAP = "viridis"
 DIVERGING_CMAP = "RdBu_r"
+#: Okabe & Ito (2008) colours, distinguishable with the common colour-vision deficiencies.
 COLORS = {
-    "deconv": "#d62728",
-    "even": "#ff7f0e",
-    "resize": "#1f77b4",
-    "neutral": "#7f7f7f",
+    "deconv": "#D55E00",
+    "even": "#E69F00",
+    "resize": "#0072B2",
+    "neutral": "#7F7F7F",
 }
 
 

@@ -62,5 +62,5 @@ def plot_training_length(
         ax.set_ylabel(label)
         ax.set_xticks(x)
         ax.set_xticklabels([f"{int(s)}" for s in steps])
-    axes[0, 0].legend(frameon=False, fontsize=8)
+    axes[0, 0].legend(frameon=False, fontsize=9)
     return fig

@@ -101,7 +101,7 @@ class OverlapExplorer:
             if cov.shape[0] <= 14:
                 top_value = np.max(cov)
                 for (i, j), v in np.ndenumerate(cov):
-                    ax.text(j, i, str(int(v)), ha="center", va="center", fontsize=6,
+                    ax.text(j, i, str(int(v)), ha="center", va="center", fontsize=9,
                             color="black" if v > 0.6 * top_value else "white")
         return fig
 
