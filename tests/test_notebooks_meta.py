@@ -59,3 +59,17 @@ def test_no_hard_coded_devices_in_the_package_or_the_notebooks():
         assert not re.search(r"device\s*=\s*['\"]cuda", source), path
         if path.name != "runtime.py":  # the one place that decides
             assert not re.search(r"torch\.device\(\s*['\"]cuda", source), path
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS[1:6], ids=lambda p: p.name)
+def test_key_computations_are_written_by_hand_and_kept_for_students(path):
+    """Notebooks 01-05 each write a key computation in plain torch and check it against the helper
+    (``# by hand`` and ``torch.testing.assert_close``), outside solution blocks, so the student
+    version keeps it."""
+    from nbhelpers.course.student import student_notebook
+
+    student, _ = student_notebook(json.loads(path.read_text()))
+    sources = ["".join(c["source"]) for c in student["cells"] if c["cell_type"] == "code"]
+    by_hand = [s for s in sources if "# by hand" in s and "torch.testing.assert_close" in s]
+    assert by_hand, f"{path.name}: no '# by hand' cell checked with torch.testing.assert_close"
+    assert all("NotImplementedError" not in s for s in by_hand)
