@@ -124,6 +124,9 @@ class Claim:
         """True when at least ``required`` values hold."""
         return self.holding >= self.required
 
+    def _ipython_display_(self) -> None:
+        """Show nothing when a claim ends a cell: :func:`claim` already printed its line."""
+
     def line(self) -> str:
         """The one line the notebook prints."""
         measured = " · ".join(_number(v) for v in self.values)

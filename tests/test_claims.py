@@ -122,3 +122,8 @@ def test_committed_outputs_carry_every_claim_of_the_source(path):
     in_source = re.findall(r'claim\(\s*"(\d\d\.[a-z0-9-]+)"', source)
     printed = [e.id for e in read_ledger([path])]
     assert in_source == printed, "re-execute the notebook: its saved claim lines do not match its code"
+
+
+def test_a_claim_ending_a_cell_adds_no_second_output():
+    result = claim("01.quiet", "quiet", 2.0, ">=", 1.0)
+    assert result._ipython_display_() is None  # IPython calls this instead of showing the repr

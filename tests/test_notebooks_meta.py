@@ -73,3 +73,24 @@ def test_key_computations_are_written_by_hand_and_kept_for_students(path):
     by_hand = [s for s in sources if "# by hand" in s and "torch.testing.assert_close" in s]
     assert by_hand, f"{path.name}: no '# by hand' cell checked with torch.testing.assert_close"
     assert all("NotImplementedError" not in s for s in by_hand)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_figure_has_a_caption(path):
+    """The cell after a figure is markdown prose (not a heading): what to look at."""
+    cells = json.loads(path.read_text())["cells"]
+    for i, cell in enumerate(cells):
+        shows_figure = cell["cell_type"] == "code" and any(
+            "image/png" in out.get("data", {}) for out in cell.get("outputs", []))
+        if shows_figure:
+            following = cells[i + 1] if i + 1 < len(cells) else None
+            assert following and following["cell_type"] == "markdown", f"{path.name} cell {i}: no caption"
+            assert not "".join(following["source"]).lstrip().startswith("#"), f"{path.name} cell {i}: caption"
+
+
+def test_no_saved_progress_bar_is_stuck_at_zero():
+    for path in NOTEBOOKS:
+        for cell in json.loads(path.read_text())["cells"]:
+            for out in cell.get("outputs", []):
+                text = "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+                assert not re.search(r"(^|\s)0%\|", text), f"{path.name}: a progress bar saved at 0%"

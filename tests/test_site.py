@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,17 @@ def test_build_site_writes_pages_and_an_index(tmp_path):
     listing = index.read_text()
     assert 'href="00_setup_check.html"' in listing and "00 · Setup check" in listing
     assert listing.index("00_setup_check") < listing.index("01_uneven_overlap")
-    saved = json.loads((ROOT / "notebooks" / "00_setup_check.ipynb").read_text())
-    if "widgets" in saved["metadata"]:
-        assert "application/vnd.jupyter.widget-state+json" in page
+    # static pages: no live widget, no widget manager to fetch; an explorer shows its saved picture
+    assert "widget-state+json" not in page and "widget-view+json" not in page
+    explorer_page = (tmp_path / "01_uneven_overlap.html").read_text()
+    assert "widget-view+json" not in explorer_page
+    # offline: no script or stylesheet is fetched from elsewhere (a classroom may have no network)
+    for html_page in (page, explorer_page, listing):
+        assert not re.search(r'<(script|link)[^>]*(src|href)="https?://', html_page)
+        assert "import(\"http" not in html_page
+    # the index renders the notebooks' markdown
+    assert "**" not in listing
+    assert "<em>" in listing or "<strong>" in listing
 
 
 def test_build_site_rejects_bad_paths(tmp_path):
@@ -34,3 +43,23 @@ def test_build_site_rejects_bad_paths(tmp_path):
         build_site([], tmp_path)
     with pytest.raises(ValueError, match="not an existing"):
         build_site([tmp_path / "missing.ipynb"], tmp_path)
+
+
+def test_saved_explorers_carry_their_picture():
+    """Each explorer cell's saved output has a PNG next to the widget view (what make html shows)."""
+    for name in ("01_uneven_overlap.ipynb", "02_stacking_and_stride1.ipynb",
+                 "03_learning_bias_and_color.ipynb"):
+        cells = json.loads((ROOT / "notebooks" / name).read_text())["cells"]
+        views = [out["data"] for c in cells for out in c.get("outputs", [])
+                 if "application/vnd.jupyter.widget-view+json" in out.get("data", {})]
+        explorers = [d for d in views if "image/png" in d]
+        assert explorers, f"{name}: no explorer output with a saved picture"
+
+
+def test_notebooks_use_no_latex():
+    """The offline pages load no MathJax, so math in a notebook's markdown would show raw."""
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        for cell in cells:
+            text = "".join(cell["source"]) if cell["cell_type"] == "markdown" else ""
+            assert not re.search(r"\$[^$\s][^$]*\$|\\\(|\\\[", text), f"{path.name}: LaTeX in markdown"

@@ -40,3 +40,21 @@ def test_factory_returns_a_widget_and_figure_view_times_itself():
 
     view = FigureView(lambda: Figure())
     assert view.show() >= 0 and view.image.value[:4] == b"\x89PNG"
+
+
+def test_saved_explorer_output_carries_the_current_picture():
+    """What a saved notebook or `make html` shows: the PNG the explorer last drew, not a stale one."""
+    import base64
+
+    explorer = OverlapExplorer()
+    explorer.kernel.value = 4
+    bundle = explorer.widget._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert base64.b64decode(bundle["image/png"]) == explorer.view.image.value
+
+    from matplotlib.figure import Figure
+
+    from nbhelpers.widgets.base import ExplorerBox
+
+    blank = ExplorerBox([], FigureView(lambda: Figure()))  # never drawn: no picture to carry
+    assert "image/png" not in blank._repr_mimebundle_()

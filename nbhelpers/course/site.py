@@ -1,10 +1,10 @@
 """Build a static HTML version of the tutorial: ``make html`` -> ``build/html/``.
 
-Each notebook is executed (unless ``--no-execute``) with its widget state stored, exported to
-HTML with JupyterLab's look, and linked from an ``index.html`` in notebook order, so the
-tutorial reads without a kernel. Saved widget views are drawn by the ipywidgets HTML manager,
-which the page loads from a public CDN when the reader is online; every explorer also has a
-static figure next to it, which needs nothing.
+Each committed, executed notebook (or, with ``--execute``, a fresh run of it) is exported to HTML
+with JupyterLab's look and linked from an ``index.html`` in notebook order, so the tutorial reads
+without a kernel. The pages are static and need no network: an explorer's saved output carries
+the picture the notebook left (:class:`nbhelpers.widgets.base.ExplorerBox`), which the page
+shows instead of a live widget; other widgets show their text.
 """
 
 from __future__ import annotations
@@ -36,23 +36,55 @@ def notebook_title(nb: dict) -> tuple[str, str]:
     return "untitled", ""
 
 
-def build_site(notebooks: list[Path], out_dir: Path, execute: bool = True, timeout: int = 600) -> Path:
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def static_outputs(nb: dict) -> dict:
+    """The notebook without live widgets: widget views give way to their saved PNG or text, and the
+    widget state is dropped, so the exported page loads nothing from the network."""
+    nb.get("metadata", {}).pop("widgets", None)
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
+    return nb
+
+
+# JupyterLab's look without the scripts it fetches from a CDN: the notebooks use no LaTeX (a test
+# checks) and the pages embed no live widgets or diagrams, so neither MathJax, require.js nor
+# Mermaid is needed (a classroom may be offline, and a failed fetch is a console error).
+OFFLINE_TEMPLATE = (
+    "{%- extends 'lab/index.html.j2' -%}\n"
+    "{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}\n"
+    "{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}\n"
+    "{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}\n"
+)
+
+
+def _offline_exporter():
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lab", template_file="offline.html.j2",
+                        extra_loaders=[DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})])
+
+
+def build_site(notebooks: list[Path], out_dir: Path, execute: bool = False, timeout: int = 600) -> Path:
     """Write one HTML page per notebook and an index; returns the index path.
 
     Args:
         notebooks: ``.ipynb`` paths, in reading order.
         out_dir: destination folder (created).
-        execute: run each notebook first (storing widget state); otherwise use saved outputs.
+        execute: run each notebook first; by default the committed outputs are used (the
+            notebooks are committed executed, and nbval already runs them).
         timeout: seconds allowed per cell.
     """
     import nbformat
     from nbclient import NotebookClient
-    from nbconvert import HTMLExporter
 
     if not notebooks:
         raise ValueError("notebooks must list at least one .ipynb file")
     out_dir.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter(template_name="lab")
+    exporter = _offline_exporter()
     entries = []
     for path in notebooks:
         path = Path(path)
@@ -61,15 +93,18 @@ def build_site(notebooks: list[Path], out_dir: Path, execute: bool = True, timeo
         nb = nbformat.read(path, as_version=4)
         if execute:
             print(f"executing {path.name} ...", flush=True)
-            NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
+            NotebookClient(nb, timeout=timeout, kernel_name="python3",
                            resources={"metadata": {"path": str(path.parent)}}).execute()
-        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+        body, _ = exporter.from_notebook_node(static_outputs(nb), resources={"metadata": {"name": path.stem}})
         target = out_dir / f"{path.stem}.html"
         target.write_text(body, encoding="utf-8")
         title, summary = notebook_title(nb)
         entries.append((target.name, title, summary))
+    import mistune
+
+    markdown = mistune.create_markdown(escape=True)
     items = "\n".join(
-        f'<li><a href="{html.escape(name)}">{html.escape(title)}</a><p>{html.escape(summary)}</p></li>'
+        f'<li><a href="{html.escape(name)}">{html.escape(title)}</a>{markdown(summary)}</li>'
         for name, title, summary in entries
     )
     index = out_dir / "index.html"
@@ -90,10 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build build/html/ from the notebooks.")
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--out", type=Path, default=Path("build/html"))
-    parser.add_argument("--no-execute", action="store_true", help="use the saved outputs")
+    parser.add_argument("--execute", action="store_true",
+                        help="run the notebooks instead of using their saved outputs")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted(Path("notebooks").glob("[0-9][0-9]_*.ipynb"))
-    index = build_site(list(paths), args.out, execute=not args.no_execute)
+    index = build_site(list(paths), args.out, execute=args.execute)
     print(f"wrote {index}")
     return 0
 

@@ -11,7 +11,7 @@ from torch import nn
 
 from ..experiments.learning import color_artifact_sweep, decode_colors
 from ..plots.learning import plot_color_examples
-from .base import FigureView
+from .base import ExplorerBox, FigureView
 
 
 def hex_to_rgb(color: str) -> torch.Tensor:
@@ -53,7 +53,7 @@ class ColorExplorer:
                                           style={"description_width": "90px"})
         self.text = widgets.HTML()
         self.picker.observe(lambda change: self.update(change["new"]), names="value")
-        self.widget = widgets.VBox([self.picker, self.text, self.view.image])
+        self.widget = ExplorerBox([self.picker, self.text, self.view.image], self.view)
         self.update(color)
 
     def measure(self, color: str) -> dict[str, float]:

@@ -12,7 +12,7 @@ from ..measures.overlap import coverage, effective_kernel_size, overlap_period, 
 from ..measures.periodic import checkerboard_index
 from ..plots.overlap import draw_coverage_bars, draw_windows
 from ..plots.style import FIGURE_DPI, SEQUENTIAL_CMAP, to_numpy
-from .base import FigureView
+from .base import ExplorerBox, FigureView
 
 
 def describe_overlap(kernel_size: int, stride: int, layers: int, ndim: int) -> str:
@@ -65,7 +65,7 @@ class OverlapExplorer:
         for control in (self.kernel, self.stride, self.layers, self.ndim):
             control.observe(self._on_change, names="value")
         controls = widgets.HBox([widgets.VBox([self.kernel, self.stride, self.layers]), self.ndim])
-        self.widget = widgets.VBox([controls, self.text, self.view.image])
+        self.widget = ExplorerBox([controls, self.text, self.view.image], self.view)
         self._on_change()
 
     def _on_change(self, _change: object = None) -> None:

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from ..experiments.stacking import StackAnalysis, analyze_stack
 from ..plots.stacking import draw_period_indices, draw_spectrum_stems
 from ..plots.style import COLORS, FIGURE_DPI
-from .base import FigureView
+from .base import ExplorerBox, FigureView
 
 KERNEL_RANGE = (1, 8)
 STRIDE_RANGE = (1, 4)
@@ -134,7 +134,7 @@ class StackExplorer:
             widgets.VBox(self.kernels),
             widgets.VBox(self.strides),
         ])
-        self.widget = widgets.VBox([columns, self.text, self.view.image])
+        self.widget = ExplorerBox([columns, self.text, self.view.image], self.view)
         self._on_change()
 
     def _on_change(self, _change: object = None) -> None:

@@ -27,32 +27,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "ui"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    path = shutil.which(CHROMIUM) or (CHROMIUM if os.path.exists(CHROMIUM) else None)
-    if path is None:
-        pytest.skip(f"Chromium not found at {CHROMIUM}: install it with "
-                    "`sudo apt-get install -y chromium` (Debian/Ubuntu) or set CHROMIUM=/path")
-    pytest.importorskip("playwright", reason="run `make test-ui`, which installs playwright")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -141,14 +119,14 @@ def _run_all(page, base: str, token: str, notebook: str, stem: str) -> None:
 
 
 @pytest.mark.parametrize("notebook, change, expected", EXPLORERS, ids=[e[0][:2] for e in EXPLORERS])
-def test_explorer_renders_and_responds(chromium, lab, notebook, change, expected):
+def test_explorer_renders_and_responds(chromium, chromium_args, lab, notebook, change, expected):
     from playwright.sync_api import sync_playwright
 
     base, token = lab
     stem = notebook[:2]
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw, pw.chromium.launch(
-        executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        executable_path=chromium, headless=True, args=chromium_args
     ) as browser:
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         _run_all(page, base, token, notebook, stem)
