@@ -14,12 +14,11 @@ Compute functions take and return torch tensors and run on :func:`get_device` (C
 present, ``NBHELPERS_DEVICE`` overrides); functions given a model run on the model's device.
 """
 
-from .audit import AuditReport, audit, sample_outputs
+from .audit import AuditReport, audit, replace_upsampling, sample_outputs
 from .experiments.data import colored_shapes, natural_patches
 from .experiments.gradients import input_gradients
 from .experiments.learning import predict
 from .experiments.training import train, train_grid
-from .layers.convert import replace_upsampling
 from .layers.cost import count_flops
 from .layers.downsampling import BlurPool2d
 from .layers.models import autoencoder, count_parameters
@@ -61,9 +60,9 @@ __all__ = [
     # layers and models
     "deconvolution", "ResizeConv1d", "ResizeConv2d", "SubPixelConv1d", "SubPixelConv2d", "Blur2d",
     "BlurPool2d", "icnr_", "icnr_conv_", "UPSAMPLERS", "make_upsampler", "autoencoder", "count_parameters",
-    "count_flops", "replace_upsampling",
+    "count_flops",
     # experiments
     "natural_patches", "colored_shapes", "train", "train_grid", "predict", "input_gradients",
     # audit
-    "audit", "AuditReport", "sample_outputs",
+    "audit", "AuditReport", "sample_outputs", "replace_upsampling",
 ]

@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--seed", type=int, default=0,
                         help="seed for the model's initialisation and the random inputs")
+    parser.add_argument("--sample-rate", type=float, default=None,
+                        help="audio: the 1D output's sample rate in Hz, to report each period's tones")
     args = parser.parse_args(argv)
     try:
         shape = tuple(int(v) for v in args.input_shape.split(","))
@@ -57,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.factory} returned {type(model).__name__}, not an nn.Module", file=sys.stderr)
         return 2
     try:
-        report = audit(model, shape, batch=args.batch, seed=args.seed)
+        report = audit(model, shape, batch=args.batch, seed=args.seed, sample_rate=args.sample_rate)
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

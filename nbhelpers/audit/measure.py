@@ -9,24 +9,26 @@ offending layer.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import torch
 from torch import nn
 
-from .._validate import check_input_shape, check_int, check_model
+from .._validate import check_input_shape, check_int, check_model, check_positive
 from ..measures.periodic import checkerboard_floor, checkerboard_index, phase_ratio
 from ..runtime import model_device
+from .advice import is_offending, layer_unevenness, suggestion
 from .report import AuditReport, LayerReport
-from .tracing import (
-    _describe,
-    _first_tensor,
-    _is_offending,
-    _layer_unevenness,
-    _suggestion,
-    find_resolution_changes,
-)
+from .tracing import _first_tensor, find_resolution_changes
+
+
+def tones(period: int, rate: float) -> tuple[float, ...]:
+    """Frequencies (Hz) of a period-``period`` pattern in a signal sampled at ``rate`` Hz.
+
+    A pattern that repeats every p samples is a sum of tones at multiples of rate / p, up to
+    the Nyquist frequency rate / 2 (included: period 2 is a tone at Nyquist).
+    """
+    return tuple(k * rate / period for k in range(1, period // 2 + 1))
 
 
 def audit(
@@ -35,6 +37,7 @@ def audit(
     periods: Sequence[int] | None = None,
     batch: int = 16,
     seed: int = 0,
+    sample_rate: float | None = None,
 ) -> AuditReport:
     """Audit ``model`` for checkerboard artifacts.
 
@@ -44,44 +47,45 @@ def audit(
         periods: periods to measure (default: 2 and every period the layers introduce, <= 64).
         batch: random inputs used for the measured indices (batch-averaged).
         seed: seed of the random inputs.
+        sample_rate: for audio (1D outputs): the output's sample rate in Hz. Each 1D layer's
+            period p then also becomes tones at multiples of sample_rate / p up to Nyquist
+            (for a downsampling layer, at the input's rate).
 
     Returns:
-        an :class:`AuditReport`.
+        an :class:`AuditReport`. Functional calls made inside a ``forward`` (``F.interpolate``,
+        ``F.conv_transpose2d``, ``F.pixel_shuffle``, ...) are reported as ``path.forward``.
     """
     check_model(model)
     shape = check_input_shape(input_shape)
     batch = check_int("batch", batch, 2)
+    rate = None if sample_rate is None else check_positive("sample_rate", sample_rate)
     was_training = model.training
     model.eval()
     try:
-        records, output = find_resolution_changes(model, shape)
-        report = AuditReport(type(model).__name__, shape, tuple(output.shape))
+        sites, output = find_resolution_changes(model, shape)
+        report = AuditReport(type(model).__name__, shape, tuple(output.shape), sample_rate=rate)
         in_size, out_size = shape[2:], tuple(output.shape[2:])
-        for i, rec in enumerate(records):
-            module = rec["module"]
-            n = len(rec["input_size"])
-            kind, kernel, stride, padding = _describe(module, n)
-            up = math.prod(rec["output_size"]) > math.prod(rec["input_size"])
-            if not stride:  # resize modules, pixel shuffles: the scale factor
-                ratio_sizes = [max(a, b) // max(1, min(a, b))
-                               for a, b in zip(rec["input_size"], rec["output_size"])]
-                stride = tuple(ratio_sizes)
-            ratio = _layer_unevenness(kernel, stride) if kernel else 1.0
-            if up:
-                after = [o // max(1, r) for o, r in zip(out_size, rec["output_size"])] if out_size else [1]
-                period, where = max(stride) * max(after), "output"
+        for i, site in enumerate(sites):
+            ratio = layer_unevenness(site)
+            if site.up:
+                after = [o // max(1, r) for o, r in zip(out_size, site.output_size)] if out_size else [1]
+                period, where = max(site.stride) * max(after), "output"
             else:
-                before = [a // max(1, r) for a, r in zip(in_size, rec["input_size"])] if in_size else [1]
-                period, where = max(stride) * max(before), "input gradient"
-            if isinstance(module, (nn.AvgPool1d, nn.AvgPool2d)) and ratio == 1:
+                before = [a // max(1, r) for a, r in zip(in_size, site.input_size)] if in_size else [1]
+                period, where = max(site.stride) * max(before), "input gradient"
+            if site.kind in ("AvgPool1d", "AvgPool2d", "F.avg_pool1d", "F.avg_pool2d") and ratio == 1:
                 period = 1
-            offending = _is_offending(module)
-            report.layers.append(LayerReport(
-                index=i + 1, name=rec["name"], kind=kind, direction="up" if up else "down",
-                kernel_size=kernel, stride=stride, padding=padding, input_size=rec["input_size"],
-                output_size=rec["output_size"], unevenness=ratio, period=period, where=where,
-                offending=offending,
-                suggestion=_suggestion(module, kernel, stride, ratio)))
+            layer = LayerReport(
+                index=i + 1, name=site.name, kind=site.kind, direction="up" if site.up else "down",
+                kernel_size=site.kernel, stride=site.stride, padding=site.padding, input_size=site.input_size,
+                output_size=site.output_size, unevenness=ratio, period=period, where=where,
+                offending=is_offending(site), suggestion=suggestion(site, ratio), groups=site.groups)
+            if rate is not None and len(site.input_size) == 1 and period > 1:
+                scale = 1.0 if where == "output" else (in_size[0] / out_size[0] if out_size else 1.0)
+                layer.tones_hz = tones(period, rate * scale)
+            report.layers.append(layer)
+        if rate is not None and len(out_size) != 1:
+            report.notes.append("sample_rate applies to 1D (audio) outputs; this output is not 1D")
         _measure(model, shape, report, periods, batch, seed)
     finally:
         model.train(was_training)

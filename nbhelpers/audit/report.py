@@ -34,6 +34,8 @@ class LayerReport:
     where: str
     offending: bool
     suggestion: str
+    groups: int = 1
+    tones_hz: tuple[float, ...] = ()
 
     def short(self) -> str:
         """k/s/p summary, e.g. 'k=3 s=2 p=1'."""
@@ -42,7 +44,14 @@ class LayerReport:
 
         if not self.kernel_size:
             return f"x{fmt(self.stride)}"
-        return f"k={fmt(self.kernel_size)} s={fmt(self.stride)} p={fmt(self.padding)}"
+        groups = f" g={self.groups}" if self.groups > 1 else ""
+        return f"k={fmt(self.kernel_size)} s={fmt(self.stride)} p={fmt(self.padding)}{groups}"
+
+    def tones(self, limit: int = 4) -> str:
+        """The layer's tones in Hz, e.g. '4000, 8000 Hz', at most ``limit`` then a count."""
+        shown = ", ".join(_hz(f) for f in self.tones_hz[:limit])
+        more = f" ... ({len(self.tones_hz)} tones)" if len(self.tones_hz) > limit else ""
+        return f"{shown}{more} Hz" if self.tones_hz else ""
 
 
 @dataclass
@@ -59,6 +68,7 @@ class AuditReport:
     gradient_phase_ratio: dict[int, float] = field(default_factory=dict)
     gradient_floor: float | None = None
     notes: list[str] = field(default_factory=list)
+    sample_rate: float | None = None
 
     @property
     def offending(self) -> list[LayerReport]:
@@ -97,9 +107,15 @@ class AuditReport:
                 lines.append(f"{layer.index:>2}{mark} {layer.name[:22]:<22} {layer.kind[:16]:<16} "
                              f"{layer.short()[:16]:<16} {size[:16]:<16} {_ratio(layer.unevenness):>7} "
                              f"{period:>7}  {layer.suggestion}")
+        tonal = [layer for layer in self.layers if layer.tones_hz]
+        if tonal:
+            lines.append(f"Tones at a sample rate of {_hz(self.sample_rate or 0)} Hz (multiples of "
+                         "rate / period up to Nyquist):")
+            lines += [f"  #{layer.index} {layer.name}: period {layer.period} -> {layer.tones()}"
+                      for layer in tonal]
         if self.output_index:
             lines.append("Measured checkerboard index of the output (random inputs, batch-averaged): "
-                         + ", ".join(f"p={p}: {v:.3f}" for p, v in self.output_index.items())
+                         + ", ".join(f"p={p}{self._hz_of(p)}: {v:.3f}" for p, v in self.output_index.items())
                          + (f" (noise floor {self.output_floor:.3f})" if self.output_floor else ""))
         if self.gradient_index:
             lines.append("Input gradient (batch-averaged index of |gradient|): "
@@ -109,6 +125,12 @@ class AuditReport:
                          + ", ".join(f"p={p}: {v:.2f}x" for p, v in self.gradient_phase_ratio.items()))
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
+
+    def _hz_of(self, period: int) -> str:
+        """' (4000 Hz)' for a 1D output with a sample rate: the lowest tone of that period."""
+        if self.sample_rate is None or len(self.output_shape) != 3:
+            return ""
+        return f" ({_hz(self.sample_rate / period)} Hz)"
 
     def _repr_html_(self) -> str:
         esc = html.escape
@@ -125,6 +147,8 @@ class AuditReport:
                 style = " style='background:#fde0dc'" if layer.offending else ""
                 where = "at output" if layer.where == "output" else "in input gradient"
                 period = f"{layer.period} {where}" if layer.period > 1 else "&ndash;"
+                if layer.tones_hz:
+                    period += f"<br><small>{esc(layer.tones())}</small>"
                 cells = (layer.index, esc(layer.name), esc(layer.kind), esc(layer.short()),
                          f"{_size(layer.input_size)} &rarr; {_size(layer.output_size)}",
                          _ratio(layer.unevenness), period, esc(layer.suggestion))
@@ -134,7 +158,7 @@ class AuditReport:
         measured = []
         if self.output_index:
             measured.append("output index " + ", ".join(
-                f"p={p}: <b>{v:.3f}</b>" for p, v in self.output_index.items())
+                f"p={p}{esc(self._hz_of(p))}: <b>{v:.3f}</b>" for p, v in self.output_index.items())
                 + (f" (floor {self.output_floor:.3f})" if self.output_floor else ""))
         if self.gradient_index:
             measured.append("input-gradient index " + ", ".join(
@@ -145,6 +169,10 @@ class AuditReport:
             parts.append("<div>Measured on random inputs: " + "; ".join(measured) + "</div>")
         parts += [f"<div><i>note:</i> {esc(n)}</div>" for n in self.notes]
         return "\n".join(parts)
+
+
+def _hz(value: float) -> str:
+    return f"{value:.0f}" if value >= 100 else f"{value:.3g}"
 
 
 def _size(size: tuple[int, ...]) -> str:

@@ -7,10 +7,10 @@
   versions of well-known architectures to audit;
 - :mod:`.matrices`: 1D layers written out as matrices; :mod:`.phases`: which kernel taps feed
   which output phase;
-- :mod:`.convert`: ``replace_upsampling``; :mod:`.cost`: parameters, FLOPs, time.
+- :mod:`.convert`: the replacement of one transposed convolution (``replacement_for``);
+  :mod:`.cost`: parameters, FLOPs, time.
 """
 
-from .convert import replace_upsampling
 from .cost import count_flops, input_footprint, time_forward_backward
 from .downsampling import DOWNSAMPLING_DESIGNS, BlurPool2d, make_downsampler
 from .models import autoencoder, code_decoder, count_parameters, downsampling_cnn, staged_generator
@@ -30,6 +30,6 @@ __all__ = [
     "DOWNSAMPLING_DESIGNS", "UPSAMPLERS", "UPSAMPLER_DESCRIPTIONS", "Blur2d", "BlurPool2d", "ResizeConv1d",
     "ResizeConv2d", "SubPixelConv1d", "SubPixelConv2d", "autoencoder", "code_decoder", "count_flops",
     "count_parameters", "deconvolution", "downsampling_cnn", "icnr_", "icnr_conv_", "input_footprint",
-    "make_downsampler", "make_upsampler", "register_upsampler", "replace_upsampling", "staged_generator",
+    "make_downsampler", "make_upsampler", "register_upsampler", "staged_generator",
     "time_forward_backward",
 ]

@@ -1,22 +1,19 @@
-"""Replace a model's transposed convolutions with checkerboard-free upsampling layers.
+"""Shape-compatible, checkerboard-free replacements for one transposed convolution.
 
-:func:`replace_upsampling` returns a copy of a model in which every ``ConvTranspose1d/2d``
-with a stride > 1 is replaced by a resize-convolution or an ICNR-initialised sub-pixel
-convolution that maps the same input shape to the same output shape. Everything else (other
-layers, their weights, the model's class and forward) is left as it is. The replacements are
-freshly initialised: train (or fine-tune) the converted model.
+:func:`replacement_for` builds the resize-convolution or ICNR sub-pixel convolution that maps
+the same input shape to the same output shape as a given ``ConvTranspose1d/2d`` (groups kept);
+:func:`unsupported_reason` says why a layer cannot be replaced. The model-level fix that uses
+them, :func:`nbhelpers.audit.fix.replace_upsampling`, lives with the audit, which finds the layers.
 """
 
 from __future__ import annotations
 
-import copy
 import math
-import warnings
 
 import torch
 from torch import nn
 
-from .._validate import check_choice, check_model
+from .._validate import check_choice
 from .upsampling import ResizeConv1d, ResizeConv2d, SubPixelConv1d, SubPixelConv2d
 
 KINDS = ("resize", "subpixel_icnr")
@@ -53,65 +50,53 @@ def _odd(k: int) -> int:
     return max(3, k if k % 2 else k - 1)
 
 
+def unsupported_reason(module: nn.ConvTranspose1d | nn.ConvTranspose2d) -> str | None:
+    """Why :func:`replacement_for` cannot replace ``module`` (a sentence), or None if it can."""
+    stride, kernel = module.stride, module.kernel_size
+    if max(stride) < 2:
+        return "stride 1: it does not upsample"
+    if any(d != 1 for d in module.dilation):
+        return (f"dilation {tuple(module.dilation)}: a dilated transposed convolution has no resize "
+                "equivalent here")
+    if len(set(stride)) != 1:
+        return f"strides {tuple(stride)} differ by axis: the fixes scale every axis by one factor"
+    if len(set(kernel)) != 1:
+        return f"kernel {tuple(kernel)} differs by axis"
+    deltas = {k - stride[0] - 2 * p + q for k, p, q in zip(kernel, module.padding, module.output_padding)}
+    if len(deltas) != 1:
+        return "padding differs by axis, so no single crop or pad restores the output size"
+    return None
+
+
 def replacement_for(
     module: nn.ConvTranspose1d | nn.ConvTranspose2d, kind: str = "resize"
 ) -> nn.Module | None:
     """The shape-compatible replacement of one transposed convolution, or None if unsupported.
 
-    Supported: groups 1, dilation 1, the same stride s > 1 along every axis. ``'resize'`` gives
+    Supported: dilation 1, the same stride s > 1 and kernel along every axis, any groups (kept by
+    the replacement's convolution; see :func:`unsupported_reason`). ``'resize'`` gives
     nearest resize by s then a stride-1 convolution (kernel k if odd, else k - 1, at least 3);
     ``'subpixel_icnr'`` gives a sub-pixel convolution whose low-resolution kernel spans the
     ceil(k / s) inputs the transposed convolution mixes (odd, at least 3), ICNR-initialised.
     Both pad by replication before convolving (a constant input stays constant).
     """
     check_choice("kind", kind, KINDS)
+    if unsupported_reason(module) is not None:
+        return None
     ndim = module.weight.dim() - 2
-    stride, kernel = module.stride, module.kernel_size
-    if module.groups != 1 or any(d != 1 for d in module.dilation) or len(set(stride)) != 1 \
-            or len(set(kernel)) != 1 or stride[0] < 2:
-        return None
-    s, k = stride[0], kernel[0]
+    s, k = module.stride[0], module.kernel_size[0]
     deltas = {k - s - 2 * p + q for p, q in zip(module.padding, module.output_padding)}
-    if len(deltas) != 1:
-        return None
-    c_in, c_out = module.in_channels, module.out_channels
+    c_in, c_out, g = module.in_channels, module.out_channels, module.groups
     if kind == "resize":
         size = _odd(k)
-        layer = (ResizeConv2d(c_in, c_out, s, "nearest", size, padding_mode="replicate") if ndim == 2
-                 else ResizeConv1d(c_in, c_out, s, "nearest", size, padding_mode="replicate"))
+        layer = (ResizeConv2d(c_in, c_out, s, "nearest", size, padding_mode="replicate", groups=g)
+                 if ndim == 2 else ResizeConv1d(c_in, c_out, s, "nearest", size, padding_mode="replicate",
+                                                groups=g))
     else:
         size = _odd(math.ceil(k / s))
-        layer = (SubPixelConv2d(c_in, c_out, s, size, icnr=True, padding_mode="replicate") if ndim == 2
-                 else SubPixelConv1d(c_in, c_out, s, size, icnr=True, padding_mode="replicate"))
+        layer = (SubPixelConv2d(c_in, c_out, s, size, icnr=True, padding_mode="replicate", groups=g)
+                 if ndim == 2 else SubPixelConv1d(c_in, c_out, s, size, icnr=True, padding_mode="replicate",
+                                                  groups=g))
     layer = layer.to(device=module.weight.device, dtype=module.weight.dtype)
     delta = deltas.pop()
     return layer if delta == 0 else MatchLength(layer, delta, ndim)
-
-
-def replace_upsampling(model: nn.Module, kind: str = "resize") -> nn.Module:
-    """A copy of ``model`` with every strided transposed convolution replaced by a fix.
-
-    Args:
-        model: any ``nn.Module`` (not modified).
-        kind: ``'resize'`` (nearest resize-convolution, the article's fix) or
-            ``'subpixel_icnr'`` (sub-pixel convolution with ICNR initialisation).
-
-    Returns:
-        the converted copy: same input shape -> same output shape. Transposed convolutions that
-        cannot be replaced (grouped, dilated, anisotropic strides) are kept, with a warning.
-    """
-    check_model(model)
-    check_choice("kind", kind, KINDS)
-    converted = copy.deepcopy(model)
-    targets = [(name, m) for name, m in converted.named_modules()
-               if isinstance(m, (nn.ConvTranspose1d, nn.ConvTranspose2d)) and max(m.stride) > 1]
-    for name, module in targets:
-        new = replacement_for(module, kind)
-        if new is None:
-            warnings.warn(f"replace_upsampling: kept {name} ({module}): only groups=1, dilation=1 "
-                          "and equal strides are replaced", stacklevel=2)
-            continue
-        parent_name, _, child = name.rpartition(".")
-        parent = converted.get_submodule(parent_name) if parent_name else converted
-        setattr(parent, child, new)
-    return converted

@@ -69,6 +69,13 @@ def deconvolution(c_in: int, c_out: int, kernel_size: int = 4, scale: int = 2) -
     return nn.ConvTranspose2d(c_in, c_out, k, stride=s, padding=p, output_padding=q)
 
 
+def _check_groups(groups: object, c_in: int, c_out: int) -> int:
+    g = check_int("groups", groups, 1)
+    if c_in % g or c_out % g:
+        raise ValueError(f"groups={g} must divide c_in={c_in} and c_out={c_out}")
+    return g
+
+
 class _ResizeConv(nn.Module):
     """Resize by ``scale``, pad by ``padding_mode``, then a stride-1 convolution (1D or 2D)."""
 
@@ -76,7 +83,7 @@ class _ResizeConv(nn.Module):
     _modes: tuple[str, ...] = RESIZE_MODES
 
     def __init__(self, c_in: int, c_out: int, scale: int, mode: str, kernel_size: int,
-                 padding_mode: str) -> None:
+                 padding_mode: str, groups: int = 1) -> None:
         super().__init__()
         self.mode = str(check_choice("mode", mode, self._modes))
         self.scale = check_int("scale", scale, 1)
@@ -85,7 +92,8 @@ class _ResizeConv(nn.Module):
             raise ValueError(f"kernel_size must be odd so the output keeps its size, got {kernel_size}")
         self.padding_mode = str(check_choice("padding_mode", padding_mode, PADDING_MODES))
         self.pad = kernel_size // 2
-        self.conv = self._conv(check_int("c_in", c_in, 1), check_int("c_out", c_out, 1), kernel_size)
+        self.conv = self._conv(check_int("c_in", c_in, 1), check_int("c_out", c_out, 1), kernel_size,
+                               groups=_check_groups(groups, c_in, c_out))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.scale > 1:
@@ -111,6 +119,7 @@ class ResizeConv2d(_ResizeConv):
         padding_mode: how to pad before the convolution: ``'reflect'`` (default: no border
             artifact on flat inputs), ``'replicate'`` or ``'zeros'``. Reflect needs the resized
             input to be larger than the padding (kernel_size // 2).
+        groups: convolution groups (dividing c_in and c_out), as in ``nn.Conv2d``.
     """
 
     def __init__(
@@ -121,8 +130,9 @@ class ResizeConv2d(_ResizeConv):
         mode: str = "nearest",
         kernel_size: int = 3,
         padding_mode: str = "reflect",
+        groups: int = 1,
     ) -> None:
-        super().__init__(c_in, c_out, scale, mode, kernel_size, padding_mode)
+        super().__init__(c_in, c_out, scale, mode, kernel_size, padding_mode, groups)
 
 
 class Blur2d(nn.Module):
@@ -232,6 +242,8 @@ class SubPixelConv2d(nn.Module):
         blur: box blur of size scale after the shuffle.
         padding_mode: padding of the low-resolution convolution, ``'reflect'`` (default),
             ``'replicate'`` or ``'zeros'``.
+        groups: groups of the low-resolution convolution (dividing c_in and c_out): output
+            channel group j is painted from input group j, as in a grouped transposed convolution.
     """
 
     def __init__(
@@ -243,6 +255,7 @@ class SubPixelConv2d(nn.Module):
         icnr: bool = True,
         blur: bool = False,
         padding_mode: str = "reflect",
+        groups: int = 1,
     ) -> None:
         super().__init__()
         c_in = check_int("c_in", c_in, 1)
@@ -257,7 +270,8 @@ class SubPixelConv2d(nn.Module):
         self.padding_mode = str(check_choice("padding_mode", padding_mode, PADDING_MODES))
         self.pad = kernel_size // 2
         self.icnr = icnr
-        self.conv = nn.Conv2d(c_in, c_out * self.scale**2, kernel_size)
+        self.conv = nn.Conv2d(c_in, c_out * self.scale**2, kernel_size,
+                              groups=_check_groups(groups, c_in, c_out))
         self.shuffle = nn.PixelShuffle(self.scale)
         self.blur: nn.Module = Blur2d(self.scale) if blur and self.scale > 1 else nn.Identity()
         if icnr:
@@ -277,15 +291,15 @@ class ResizeConv1d(_ResizeConv):
     """1D resize-convolution: resize a signal by ``scale``, pad, then convolve.
 
     Input (N, c_in, L) -> output (N, c_out, scale*L). ``mode`` is ``'nearest'`` or ``'linear'``;
-    ``kernel_size`` is odd; ``padding_mode`` as in :class:`ResizeConv2d`.
+    ``kernel_size`` is odd; ``padding_mode`` and ``groups`` as in :class:`ResizeConv2d`.
     """
 
     _conv = nn.Conv1d
     _modes = ("nearest", "linear")
 
     def __init__(self, c_in: int, c_out: int, scale: int = 2, mode: str = "nearest",
-                 kernel_size: int = 3, padding_mode: str = "replicate") -> None:
-        super().__init__(c_in, c_out, scale, mode, kernel_size, padding_mode)
+                 kernel_size: int = 3, padding_mode: str = "replicate", groups: int = 1) -> None:
+        super().__init__(c_in, c_out, scale, mode, kernel_size, padding_mode, groups)
 
 
 class SubPixelConv1d(nn.Module):
@@ -294,12 +308,13 @@ class SubPixelConv1d(nn.Module):
     Output sample ``l * scale + r`` of channel c comes from channel ``c * scale + r`` at ``l``
     (the 1D counterpart of ``nn.PixelShuffle``). ``icnr=True`` starts every phase with the same
     kernel and bias (:func:`icnr_`), so a fresh layer paints no period-``scale`` pattern.
+    ``groups`` as in :class:`SubPixelConv2d`.
 
     Input (N, c_in, L) -> output (N, c_out, scale*L).
     """
 
     def __init__(self, c_in: int, c_out: int, scale: int = 2, kernel_size: int = 3, icnr: bool = True,
-                 padding_mode: str = "replicate") -> None:
+                 padding_mode: str = "replicate", groups: int = 1) -> None:
         super().__init__()
         self.c_out = check_int("c_out", c_out, 1)
         self.scale = check_int("scale", scale, 1)
@@ -311,7 +326,9 @@ class SubPixelConv1d(nn.Module):
         self.padding_mode = str(check_choice("padding_mode", padding_mode, PADDING_MODES))
         self.pad = kernel_size // 2
         self.icnr = icnr
-        self.conv = nn.Conv1d(check_int("c_in", c_in, 1), self.c_out * self.scale, kernel_size)
+        c_in = check_int("c_in", c_in, 1)
+        self.conv = nn.Conv1d(c_in, self.c_out * self.scale, kernel_size,
+                              groups=_check_groups(groups, c_in, self.c_out))
         if icnr:
             icnr_(self.conv.weight, self.scale)
             with torch.no_grad():

@@ -158,6 +158,51 @@ class WaveGANGenerator(nn.Module):
         return self.body(x)
 
 
+def srgan_upsampler(channels: int = 3, width: int = 16, scale: int = 4) -> nn.Module:
+    """SRGAN's upsampling tail (Ledig et al. 2017): 9x9 conv, then per factor 2 a
+    ``Conv2d(width, 4 * width, 3) -> PixelShuffle(2) -> PReLU`` block, then a 9x9 conv.
+    (N, channels, H, W) -> (N, channels, scale*H, scale*W); ``scale`` is 2, 4 or 8. The
+    convolutions feeding the shuffles are freshly (not ICNR) initialised.
+    """
+    width = check_int("width", width, 1)
+    scale = check_int("scale", scale, 2, 8)
+    if scale & (scale - 1):
+        raise ValueError(f"scale must be 2, 4 or 8, got {scale}")
+    blocks: list[nn.Module] = []
+    for _ in range(scale.bit_length() - 1):
+        blocks += [nn.Conv2d(width, 4 * width, 3, padding=1), nn.PixelShuffle(2), nn.PReLU(width)]
+    return nn.Sequential(nn.Conv2d(channels, width, 9, padding=4), nn.PReLU(width), *blocks,
+                         nn.Conv2d(width, channels, 9, padding=4))
+
+
+class LatentDecoder(nn.Module):
+    """A latent-diffusion-VAE-style decoder whose upsampling is a functional call in ``forward``.
+
+    Each up block does ``F.interpolate(x, scale_factor=2, mode="nearest")`` and then a 3x3
+    convolution (a resize-convolution written inline, as in the Stable Diffusion VAE), so module
+    hooks see only stride-1 convolutions. (N, latent, H, W) -> (N, channels, 2**ups * H, ...).
+    """
+
+    def __init__(self, latent: int = 4, channels: int = 3, width: int = 16, ups: int = 2):
+        super().__init__()
+        width = check_int("width", width, 1)
+        self.ups = check_int("ups", ups, 1, 4)
+        self.stem = nn.Conv2d(check_int("latent", latent, 1), width, 3, padding=1)
+        self.convs = nn.ModuleList([nn.Conv2d(width, width, 3, padding=1) for _ in range(self.ups)])
+        self.head = nn.Conv2d(width, check_int("channels", channels, 1), 3, padding=1)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        x = self.stem(z)
+        for conv in self.convs:
+            x = torch.relu(conv(nn.functional.interpolate(x, scale_factor=2.0, mode="nearest")))
+        return self.head(x)
+
+
+def latent_decoder(latent: int = 4, channels: int = 3, width: int = 16, ups: int = 2) -> nn.Module:
+    """A :class:`LatentDecoder`."""
+    return LatentDecoder(latent, channels, width, ups)
+
+
 def wavegan_generator(latent_dim: int = 100, width: int = 8) -> nn.Module:
     """A :class:`WaveGANGenerator`."""
     return WaveGANGenerator(latent_dim, width)
@@ -179,4 +224,8 @@ ZOO: dict[str, ZooEntry] = {
     "unet": ZooEntry(unet, (1, 3, 32, 32), "U-Net: max pooling down, 2x2 up-convolutions"),
     "espcn": ZooEntry(espcn, (1, 3, 16, 16), "ESPCN: sub-pixel convolution (PixelShuffle x3)"),
     "wavegan": ZooEntry(wavegan_generator, (1, 100), "WaveGAN-like 1D generator: k=25, s=4"),
+    "srgan": ZooEntry(srgan_upsampler, (1, 3, 16, 16),
+                      "SRGAN upsampler: conv -> PixelShuffle(2) -> PReLU, twice"),
+    "latent_decoder": ZooEntry(latent_decoder, (1, 4, 8, 8),
+                               "VAE decoder with F.interpolate + conv inside forward (functional calls)"),
 }
