@@ -159,3 +159,16 @@ def test_bad_arguments():
     model = nn.Sequential(nn.Conv2d(3, 12, 3, padding=1), nn.PixelShuffle(2))
     icnr_conv_(model[0], 2)
     assert not replace_upsampling(model, "subpixel_icnr", return_report=True)[1].changed
+
+
+def test_the_readme_snippet_runs():
+    """The README's 'Audit your own model' code, on a zoo model."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("### Audit your own model"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    scope = {"model": ZOO["dcgan"].factory()}
+    exec(code, scope)  # noqa: S102 - the README's own example
+    assert len(scope["changes"].changed) == 3 and scope["report"].offending

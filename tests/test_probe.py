@@ -114,6 +114,17 @@ def test_zoo_dcgan_is_flagged_where_a_layer_predicts_it():
     assert any(r.response_index > RESPONSE_FACTOR * r.floor for r in report.rows)
 
 
+def test_a_rectified_response_alone_flags_a_period():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.ConvTranspose2d(4, 3, 3, stride=2, bias=False), nn.ReLU())
+    report = probe(model, (1, 4, 16, 16), levels=(0.0,))  # flat input 0 -> output 0: share 0
+    two = row(report, 2)
+    assert two.constant_share == {0.0: 0.0}
+    # relu(J z) has a phase-dependent mean where the overlap (hence the variance of J z) is uneven
+    assert two.response_index > RESPONSE_FACTOR * two.floor and report.flagged == [2]
+    assert "response index" in " ".join(two.reasons())
+
+
 def test_white_noise_response_stays_under_the_threshold():
     report = probe(nn.Identity(), (1, 3, 32, 32), periods=[2, 4])
     for r in report.rows:
@@ -178,3 +189,18 @@ def test_model_mode_is_restored():
     model.eval()
     probe(model, (1, 4, 8, 8))
     assert not any(m.training for m in model.modules())
+
+
+def test_zoo_models_with_and_without_the_fix():
+    """A clean functional resize-convolution decoder and ICNR-fixed models are not flagged (their
+    padding stays in the cropped border); the originals are, at the periods their layers predict."""
+    from nbhelpers.audit.fix import replace_upsampling
+
+    assert probe(ZOO["latent_decoder"].factory(), ZOO["latent_decoder"].input_shape).flagged == []
+    for name, period in (("espcn", 3), ("wavegan", 4)):
+        entry = ZOO[name]
+        torch.manual_seed(0)
+        model = entry.factory()
+        assert period in probe(model, entry.input_shape).flagged
+        fixed = replace_upsampling(model, "subpixel_icnr", input_shape=entry.input_shape)
+        assert probe(fixed, entry.input_shape).flagged == [], name

@@ -6,13 +6,15 @@
   checkerboard index on random inputs; :func:`sample_outputs`;
 - :mod:`.report`: :class:`AuditReport` and :class:`LayerReport` (text, HTML, dict);
 - :mod:`.cli`: ``python -m nbhelpers.audit package.module:factory --input-shape 1,100,1,1``;
-- :mod:`.fix`: :func:`replace_upsampling` applies the fix and says what it changed and kept.
+- :mod:`.fix`: :func:`replace_upsampling` applies the fix and says what it changed and kept;
+- :mod:`.probe`: :func:`probe` checks a model you cannot edit, from its responses alone.
 """
 
 from .fix import ConversionReport, replace_upsampling
 from .measure import audit, sample_outputs
+from .probe import ProbeReport, probe
 from .report import AuditReport, LayerReport
 from .tracing import find_resolution_changes
 
-__all__ = ["AuditReport", "ConversionReport", "LayerReport", "audit", "find_resolution_changes",
-           "replace_upsampling", "sample_outputs"]
+__all__ = ["AuditReport", "ConversionReport", "LayerReport", "ProbeReport", "audit",
+           "find_resolution_changes", "probe", "replace_upsampling", "sample_outputs"]

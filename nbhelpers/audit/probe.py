@@ -7,10 +7,10 @@ period p that its resolution-changing layers predict (plus 2):
    a flat input to a flat output (up to its borders); a transposed convolution with uneven
    overlap paints its period-p pattern on it. The *share* at p is the rms of the output's
    non-DC period-p pattern (the p x p, or p, polyphase means minus their mean) divided by the
-   rms of the output *including* its DC, after dropping a border of p samples on each side
-   (zero padding at the borders is not a checkerboard). Pooled over signals (batch, channel)
-   by energy: share = sqrt(sum of pattern mean squares / sum of output mean squares), so a
-   near-silent channel cannot blow it up. Also reported in dB (20 log10 share).
+   rms of the output *including* its DC, after dropping a quarter of the output (at least
+   p samples) on each side (zero padding at the borders is not a checkerboard). Pooled over
+   signals (batch, channel) by energy: share = sqrt(sum of pattern mean squares / sum of
+   output mean squares), so a near-silent channel cannot blow it up. Also reported in dB (20 log10 share).
 2. **small random inputs** around the first level: the response d = model(base + z) -
    model(base) to ``scale``-sized perturbations z, and its batch-averaged checkerboard index
    (:func:`~nbhelpers.measures.periodic.checkerboard_index`, ``reduce='batch'``) against the
@@ -20,8 +20,12 @@ period p that its resolution-changing layers predict (plus 2):
    while step 1 catches the linear layers.
 
 A period is flagged when either measure is above its threshold (:data:`SHARE_THRESHOLD`,
-:data:`RESPONSE_FACTOR`). :class:`ProbeReport` prints as a text table, shows as HTML in
-Jupyter and gives plain Python with ``to_dict()``.
+:data:`RESPONSE_FACTOR`). Step 1 assumes that a clean model maps a flat input to a flat output,
+which holds for image-to-image and audio-to-audio models away from their borders, but not for a
+generator whose first layer projects a latent vector to a spatial map (DCGAN's 1x1 -> 4x4):
+that map is not flat by design, every later upsampling enlarges it into blocks, and the share
+measures those blocks too. For such models read the response index. :class:`ProbeReport`
+prints as a text table, shows as HTML in Jupyter and gives plain Python with ``to_dict()``.
 """
 
 from __future__ import annotations
@@ -142,7 +146,11 @@ class ProbeReport:
             lines.append(f"{row.period:>6}  {by[:24]:<24} "
                          + "".join(f"{fmt_db(s):>14}" for s in row.constant_share.values())
                          + f" {row.response_index:>9.3f} {row.floor:>7.3f}  {flag}")
+        if self.rows:
+            lines.append("share @v: rms of the period-p pattern / rms of the output for the constant input "
+                         "v; response: batch-averaged index of the response to small random inputs")
         lines.append(self.verdict())
+        lines += [f"  period {row.period}: " + "; ".join(row.reasons()) for row in self.rows if row.flagged]
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -157,7 +165,8 @@ class ProbeReport:
                 "response index", "noise floor", "flag"))
             rows = []
             for row in self.rows:
-                style = " style='background:#fde0dc'" if row.flagged else ""
+                style = (f" style='background:#fde0dc' title='{esc('; '.join(row.reasons()), quote=True)}'"
+                         if row.flagged else "")
                 cells = (row.period, esc(_join(row.predicted_by)) or "&ndash;",
                          *(esc(fmt_db(s)) for s in row.constant_share.values()),
                          f"{row.response_index:.3f}", f"{row.floor:.3f}",
@@ -193,8 +202,15 @@ def _quoted(names: Sequence[str]) -> str:
 
 
 def _border(sizes: Sequence[int], period: int) -> int:
-    """p when dropping p samples on each side still leaves two periods per axis, else 0."""
-    return period if min(sizes) - 2 * period >= 2 * period else 0
+    """Samples dropped on each side: a quarter of the shortest axis (at least p), so that the
+    padding of every layer (which reaches deep into an upsampled output: a zero-padded 9x9
+    convolution at a quarter of the resolution touches 16 output pixels) stays out; p when that
+    leaves fewer than two periods; 0 when even p does."""
+    n = min(sizes)
+    wide = max(period, n // 4)
+    if n - 2 * wide >= 2 * period:
+        return wide
+    return period if n - 2 * period >= 2 * period else 0
 
 
 def _crop(y: torch.Tensor, ndim: int, period: int, border: int, common: int) -> torch.Tensor:
@@ -391,7 +407,7 @@ def _fill(report: ProbeReport, outs: dict[float, torch.Tensor], response: torch.
         d = _crop(response, ndim, p, b, common)
         index = float(checkerboard_index(d, p, ndim=ndim, reduce="batch"))
         floor = checkerboard_floor(d.shape[2:], p, batch=d.shape[0])
-        flagged = max(shares.values()) > SHARE_THRESHOLD
+        flagged = max(shares.values()) > SHARE_THRESHOLD or index > RESPONSE_FACTOR * floor
         report.rows.append(ProbeRow(p, names, shares, index, floor, flagged))
     if uncropped:
         report.notes.append(f"period(s) {_join(uncropped)} measured without dropping the border "

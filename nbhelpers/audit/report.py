@@ -51,7 +51,7 @@ class LayerReport:
         """The layer's tones in Hz, e.g. '4000, 8000 Hz', at most ``limit`` then a count."""
         shown = ", ".join(_hz(f) for f in self.tones_hz[:limit])
         more = f" ... ({len(self.tones_hz)} tones)" if len(self.tones_hz) > limit else ""
-        return f"{shown}{more} Hz" if self.tones_hz else ""
+        return f"{shown} Hz{more}" if self.tones_hz else ""
 
 
 @dataclass
