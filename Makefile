@@ -17,7 +17,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 .PHONY: install install-ui lab test test-ui unit lint notebooks bench claims results results-check html student clean help
 
 help:
-	@echo "make lab        open JupyterLab on notebooks/ (creates .venv when missing)"
+	@echo "make lab        open JupyterLab on notebooks/ (creates .venv when missing; LAB_ARGS=... for options)"
 	@echo "make test       ruff + unit tests + every notebook under nbval"
 	@echo "make notebooks  re-execute the notebooks in place (commit the result)"
 	@echo "make bench      time each notebook and the widget update"
@@ -38,8 +38,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
+# LAB_ARGS: extra JupyterLab options, e.g. LAB_ARGS='--no-browser --port=9000 --ip=0.0.0.0'.
+# As root (containers, many class servers) JupyterLab needs --allow-root: added when id -u is 0.
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	@echo "Starting JupyterLab on notebooks/: open the http://...lab?token=... URL it prints (Ctrl-C stops it)."
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
 lint: install
 	$(BIN)/ruff check nbhelpers tests

@@ -12,6 +12,8 @@ subpackage of its concept:
 
 Compute functions take and return torch tensors and run on :func:`get_device` (CUDA when
 present, ``NBHELPERS_DEVICE`` overrides); functions given a model run on the model's device.
+Importing the package sets torch's CPU threads by :func:`nbhelpers.runtime.thread_policy` (one
+thread unless ``NBHELPERS_THREADS`` says otherwise), so processes sharing cores do not collapse.
 """
 
 from .audit import AuditReport, audit, replace_upsampling, sample_outputs
@@ -46,7 +48,10 @@ from .measures.periodic import (
 from .measures.quality import image_quality
 from .measures.signals import checkerboard, smooth_field
 from .measures.spectra import power_spectrum, radial_profile
+from .runtime import apply_thread_policy as _apply_thread_policy
 from .runtime import get_device, seed_everything
+
+_THREADS = _apply_thread_policy()  # one CPU thread unless NBHELPERS_THREADS says otherwise
 
 __version__ = "0.2.0"
 

@@ -93,3 +93,73 @@ def test_model_device_and_check_model():
     assert model_device(torch.nn.ReLU()) == nbhelpers.get_device()  # no parameters: the default
     with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
         check_model("not a model")
+
+
+def test_thread_policy_defaults_to_one_thread():
+    policy = runtime.thread_policy({})
+    assert policy.threads == 1 and "NBHELPERS_THREADS" in policy.reason
+    assert torch.get_num_threads() == 1  # applied when nbhelpers was imported
+
+
+@pytest.mark.parametrize("value, expected",
+                         [("1", 1), ("2", 2), ("64", None), ("auto", None), ("torch", "torch")])
+def test_thread_policy_reads_the_variable(monkeypatch, value, expected):
+    monkeypatch.setattr(runtime, "usable_cpus", lambda: (2, "2 in the CPU affinity"))
+    policy = runtime.thread_policy({"NBHELPERS_THREADS": value})
+    if expected == "torch":
+        assert policy.threads == runtime.TORCH_DEFAULT_THREADS
+    else:
+        assert policy.threads == (expected or 2)  # 64 and auto: capped at the 2 usable CPUs
+    assert value in str(policy)
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "two", "1.5"])
+def test_thread_policy_rejects_bad_values(bad):
+    with pytest.raises(ValueError, match="NBHELPERS_THREADS"):
+        runtime.thread_policy({"NBHELPERS_THREADS": bad})
+
+
+def test_apply_thread_policy_sets_torch_threads():
+    before = torch.get_num_threads()
+    try:
+        assert runtime.apply_thread_policy({"NBHELPERS_THREADS": "torch"}).threads == torch.get_num_threads()
+        runtime.apply_thread_policy({})
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_cgroup_quota_is_read(tmp_path):
+    (tmp_path / "cpu.max").write_text("150000 100000\n")
+    assert runtime._cgroup_cpus(tmp_path) == 1.5
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert runtime._cgroup_cpus(tmp_path) is None
+    (tmp_path / "cpu.max").unlink()
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("50000")
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000")
+    assert runtime._cgroup_cpus(tmp_path) == 0.5
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1")
+    assert runtime._cgroup_cpus(tmp_path) is None
+
+
+def test_usable_cpus_takes_the_smaller_of_affinity_and_quota(monkeypatch):
+    monkeypatch.setattr(runtime, "_cgroup_cpus", lambda: 0.5)
+    count, source = runtime.usable_cpus()
+    assert count == 1 and "quota" in source
+    monkeypatch.setattr(runtime, "_cgroup_cpus", lambda: None)
+    assert runtime.usable_cpus()[0] >= 1
+
+
+def test_import_applies_the_policy_in_a_fresh_process():
+    import os
+    import subprocess
+    import sys
+
+    code = "import torch, nbhelpers; print(torch.get_num_threads())"
+    env = dict(os.environ, NBHELPERS_THREADS="")
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip() == "1"
+    env["NBHELPERS_THREADS"] = "nine"
+    failed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert failed.returncode != 0 and "NBHELPERS_THREADS='nine' must be a positive integer" in failed.stderr
