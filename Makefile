@@ -25,6 +25,8 @@ help:
 	@echo "make results-check  re-run seed 0 of each long run to step 100 and compare with data/results/"
 	@echo "make claims     the claims ledger of the committed notebooks (measured, threshold, margin)"
 	@echo "make test-ui    JupyterLab + headless Chromium: widgets render and respond"
+	@echo "make grading    the exercises as an nbgrader course in build/grading/ (installs nbgrader when missing)"
+	@echo "make test-grading  autograde three fake students with nbgrader and check their exact scores"
 	@echo "make html       executed notebooks as static HTML in build/html/"
 	@echo "make student    student versions (solutions stubbed, outputs cleared) in build/student/"
 	@echo "make install    create .venv and install nbhelpers (idempotent)"
@@ -60,6 +62,18 @@ install-ui: install
 # Needs Chromium from the system (Debian: apt-get install -y chromium); skipped without it.
 test-ui: install-ui
 	$(BIN)/python -m pytest tests/ui -q -rs
+
+.PHONY: install-grading grading test-grading
+
+install-grading: install
+	@$(BIN)/python -c "import nbgrader" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[grading]"
+
+# nbgrader runs the `alembic` command from $(BIN): it must be on PATH (nbhelpers.course.grading adds it too).
+grading: install-grading
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m nbhelpers.course.grading --course build/grading build $(NOTEBOOKS)
+
+test-grading: install-grading
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest tests/test_grading.py -q -rs
 
 # FORCE=1 overwrites student files that are newer than their source.
 student: install

@@ -155,3 +155,10 @@ def test_sample_rate_checks():
 def test_groups_are_shown():
     report = audit(nn.Sequential(nn.ConvTranspose2d(4, 4, 3, 2, 1, groups=2)), (1, 4, 8, 8))
     assert report.layers[0].groups == 2 and "g=2" in str(report)
+
+
+def test_resizes_get_no_tones():
+    model = nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv1d(1, 1, 3, padding=1),
+                          nn.ConvTranspose1d(1, 1, 4, stride=2, padding=1))
+    up, deconv = audit(model, (1, 1, 64), sample_rate=8000).layers
+    assert up.tones_hz == () and deconv.tones_hz == (4000.0,)

@@ -47,9 +47,10 @@ def audit(
         periods: periods to measure (default: 2 and every period the layers introduce, <= 64).
         batch: random inputs used for the measured indices (batch-averaged).
         seed: seed of the random inputs.
-        sample_rate: for audio (1D outputs): the output's sample rate in Hz. Each 1D layer's
-            period p then also becomes tones at multiples of sample_rate / p up to Nyquist
-            (for a downsampling layer, at the input's rate).
+        sample_rate: for audio (1D outputs): the output's sample rate in Hz. The period p of
+            each 1D layer that can paint a pattern (a row marked to act on) then also becomes
+            tones at multiples of sample_rate / p up to Nyquist (for a downsampling layer, at the
+            input's rate). A resize paints no tone (its artifact is filtering, not tonal).
 
     Returns:
         an :class:`AuditReport`. Functional calls made inside a ``forward`` (``F.interpolate``,
@@ -80,7 +81,7 @@ def audit(
                 kernel_size=site.kernel, stride=site.stride, padding=site.padding, input_size=site.input_size,
                 output_size=site.output_size, unevenness=ratio, period=period, where=where,
                 offending=is_offending(site), suggestion=suggestion(site, ratio), groups=site.groups)
-            if rate is not None and len(site.input_size) == 1 and period > 1:
+            if rate is not None and len(site.input_size) == 1 and period > 1 and layer.offending:
                 scale = 1.0 if where == "output" else (in_size[0] / out_size[0] if out_size else 1.0)
                 layer.tones_hz = tones(period, rate * scale)
             report.layers.append(layer)

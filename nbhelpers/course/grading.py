@@ -115,12 +115,17 @@ def nbgrader_env() -> dict[str, str]:
     return env
 
 
-def run_nbgrader(course: Path, *args: str) -> str:
-    """Run ``nbgrader ARGS`` in the course folder; returns its log, raises GradingError on failure."""
+def require_nbgrader() -> None:
+    """Raise GradingError with the install hint when nbgrader cannot be imported."""
     try:
         import nbgrader  # noqa: F401
     except ImportError as exc:
         raise GradingError(INSTALL_HINT) from exc
+
+
+def run_nbgrader(course: Path, *args: str) -> str:
+    """Run ``nbgrader ARGS`` in the course folder; returns its log, raises GradingError on failure."""
+    require_nbgrader()
     done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=nbgrader_env(),
                           capture_output=True, text=True)
     log = done.stdout + done.stderr
@@ -138,6 +143,7 @@ def build_course(notebooks: list[Path], course: Path = DEFAULT_COURSE) -> dict[s
     Returns ``{assignment: release/<assignment>/<notebook>}``. Raises GradingError when no
     notebook has graded cells or nbgrader fails.
     """
+    require_nbgrader()
     graded = graded_notebooks(notebooks)
     if not graded:
         raise GradingError(f"none of {[str(p) for p in notebooks]} has autograded (nbgrader) cells")
@@ -155,7 +161,7 @@ def build_course(notebooks: list[Path], course: Path = DEFAULT_COURSE) -> dict[s
     return released
 
 
-def student_submission(release: dict, source: dict, answers: dict[str, str] | None = None) -> dict:
+def student_submission(release: dict, source: dict, answers: dict[str, str | None] | None = None) -> dict:
     """A student's notebook: the released ``release`` with solution cells filled in.
 
     Each solution cell gets the source of the cell with the same ``grade_id`` in ``source`` (the
@@ -190,10 +196,9 @@ def autograde(course: Path, assignment: str) -> str:
 
 def scores(course: Path, assignment: str) -> dict[str, dict[str, float]]:
     """``{student: {grade_id: score}}`` of ``assignment``'s autograded submissions (gradebook.db)."""
-    try:
-        from nbgrader.api import Gradebook
-    except ImportError as exc:
-        raise GradingError(INSTALL_HINT) from exc
+    require_nbgrader()
+    from nbgrader.api import Gradebook
+
     db = Path(course).resolve() / "gradebook.db"
     if not db.exists():
         raise GradingError(f"{db} does not exist: build the course first (make grading)")
@@ -224,12 +229,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"nbgrader course in {args.course}/ ({len(released)} assignments); student versions:")
             for path in released.values():
                 print(f"  {path}")
+            print(f"Students' notebooks go to {args.course}/submitted/<student>/<assignment>/; then run "
+                  f"python -m nbhelpers.course.grading --course {args.course} autograde <assignment>")
         elif args.command == "autograde":
             autograde(args.course, args.assignment)
             print(f"autograded: {args.course}/autograded/*/{args.assignment}/")
         else:
             for student, grades in sorted(scores(args.course, args.assignment).items()):
-                print(f"{student}: {sum(grades.values()):g} ({', '.join(f'{k} {v:g}' for k, v in grades.items())})")
+                detail = ", ".join(f"{grade_id} {score:g}" for grade_id, score in grades.items())
+                print(f"{student}: {sum(grades.values()):g} points ({detail})")
     except GradingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -7,9 +7,11 @@ second with its convolution biases frozen at zero: the artifact against the colo
 from the data's mean colour), and ``gan`` (notebook 04's image GAN, kind ``stride2`` or
 ``stride1``: the images' period-2 index), and ``downsampling`` (notebook 04's classifier of each
 downsampling design: accuracy and its input gradients' index, phase ratio and high-frequency
-share, measured from step 80). A run trains one model from its seed exactly as the
-notebook does (same data, batch order, Adam, learning rate), on one CPU thread, measures it at
-every checkpoint (100, 300, 1000, 3000 and 10000 steps) and writes
+share, measured from step 80), and ``audio`` (notebook 07's x4 audio upsampler of each kind, to
+3000 steps: the 4 kHz tone's prominence, high-band energy error, log-spectral distance, MSE).
+A run trains one model from its seed exactly as the notebook does (same data, batch order, Adam,
+learning rate), on one CPU thread, measures it at every checkpoint (100, 300, 1000, 3000 and
+10000 steps; audio to 3000) and writes
 ``data/results/<name>.json`` with its provenance
 (command, commit, torch version, device, threads, date, wall time). Finished runs are skipped,
 so ``make results`` resumes where it stopped. ``make results-check`` re-runs a small declared
@@ -50,7 +52,10 @@ AUTOENCODER_KINDS = (
 )
 PERCEPTUAL_KINDS = ("deconv3", "deconv4", "nearest")
 COLOUR_KINDS = ("deconv3", "nearest")
-TASKS = ("autoencoder", "colour", "colour-nobias", "gan", "downsampling")
+TASKS = ("autoencoder", "colour", "colour-nobias", "gan", "downsampling", "audio")
+AUDIO_KINDS = ("transposed", "subpixel", "nearest", "linear")
+#: notebook 07's upsampler: Adam at 1e-3 on batches of 16 clips, measured to 3000 steps
+AUDIO_CHECKPOINTS = (100, 300, 1000, 3000)
 DOWNSAMPLING_DESIGNS = ("stride2_k3", "stride2_k4", "stride2_k2", "avgpool", "maxpool", "blurpool")
 #: notebook 04 trains its classifiers for 80 steps; the long runs measure there too.
 DOWNSAMPLING_CHECKPOINTS = (80, 300, 1000, 3000, 10000)
@@ -62,7 +67,7 @@ DOWNSAMPLING_CHECKPOINTS = (80, 300, 1000, 3000, 10000)
 TOLERANCE = {"index": (0.05, 1e-4), "mse": (0.05, 1e-5), "psnr": (0.0, 0.2), "ssim": (0.0, 0.01),
              "phase_spread": (0.1, 1e-4), "slope": (0.05, 2e-4), "spearman": (0.0, 0.05),
              "amplitude": (0.05, 1e-4), "phase_ratio": (0.02, 0.0), "high_frequency_share": (0.05, 1e-3),
-             "accuracy": (0.0, 0.02)}
+             "accuracy": (0.0, 0.02), "tone_db": (0.0, 0.3), "high_band_db": (0.0, 0.1), "lsd": (0.02, 0.0)}
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,7 @@ class RunConfig:
 def declared_runs() -> list[RunConfig]:
     """Every run of ``make results``, five seeds each: each autoencoder kind under MSE, three under
     the perceptual loss, the colour decoders with and without biases, the GAN with each first stride,
-    notebook 04's classifier with each downsampling design."""
+    notebook 04's classifier with each downsampling design, notebook 07's audio upsampler of each kind."""
     runs = [RunConfig(kind, seed) for kind in AUTOENCODER_KINDS for seed in SEEDS]
     runs += [RunConfig(kind, seed, "perceptual") for kind in PERCEPTUAL_KINDS for seed in SEEDS]
     runs += [RunConfig(kind, seed, task="colour") for kind in COLOUR_KINDS for seed in SEEDS]
@@ -112,6 +117,8 @@ def declared_runs() -> list[RunConfig]:
     runs += [RunConfig(kind, seed, "gan", task="gan") for kind in ("stride2", "stride1") for seed in SEEDS]
     runs += [RunConfig(design, seed, "cross_entropy", checkpoints=DOWNSAMPLING_CHECKPOINTS,
                        task="downsampling") for design in DOWNSAMPLING_DESIGNS for seed in SEEDS]
+    runs += [RunConfig(kind, seed, steps=AUDIO_CHECKPOINTS[-1], checkpoints=AUDIO_CHECKPOINTS, task="audio",
+                       lr=1e-3, batch_size=16) for kind in AUDIO_KINDS for seed in SEEDS]
     return runs
 
 

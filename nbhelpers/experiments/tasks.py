@@ -13,7 +13,10 @@ wall time.
   mean amplitude;
 - ``gan``: the images' period-2 index averaged over the second half of the steps so far;
 - ``downsampling``: notebook 04's classifier of one downsampling design: held-out accuracy and its
-  input gradients' index, phase ratio and high-frequency share.
+  input gradients' index, phase ratio and high-frequency share;
+- ``audio``: notebook 07's x4 audio upsampler (bandwidth extension, 4 -> 16 kHz) of one kind:
+  its 4 kHz tone's prominence, high-band energy error, log-spectral distance and MSE on 64
+  held-out clips (:func:`.audio.measure_upsampler`).
 """
 
 from __future__ import annotations
@@ -187,7 +190,14 @@ def run_gan(config: object, device: torch.device, progress: bool) -> Measured:
     return measured, seconds
 
 
+def run_audio(config: object, device: torch.device, progress: bool) -> Measured:
+    """Long-run form of :func:`.audio.train_audio_upsampler`."""
+    from .audio import train_audio_upsampler
+
+    return train_audio_upsampler(config, device, progress)[1:]
+
+
 TASK_RUNNERS: dict[str, Callable[[object, torch.device, bool], Measured]] = {
     "autoencoder": run_autoencoder, "colour": run_colour, "colour-nobias": run_colour, "gan": run_gan,
-    "downsampling": run_downsampling,
+    "downsampling": run_downsampling, "audio": run_audio,
 }

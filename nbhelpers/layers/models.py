@@ -259,3 +259,36 @@ class PatchDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(x).mean(dim=(2, 3))).squeeze(1)
+
+
+AUDIO_KINDS = ("transposed", "subpixel", "nearest", "linear")
+
+
+def _audio_stage(kind: str, width: int) -> nn.Module:
+    """One x2 upsampling stage of :func:`audio_upsampler`."""
+    from .upsampling import ResizeConv1d, SubPixelConv1d
+
+    if kind == "transposed":
+        return nn.ConvTranspose1d(width, width, 4, stride=2, padding=1)  # k = 2s, as in MelGAN
+    if kind == "subpixel":
+        return SubPixelConv1d(width, width, 2, kernel_size=3, icnr=False)  # Pons et al.'s sub-pixel
+    return ResizeConv1d(width, width, 2, kind, kernel_size=3)
+
+
+def audio_upsampler(kind: str = "transposed", scale: int = 4, width: int = 16) -> nn.Module:
+    """A small bandwidth-extension network: (N, 1, L) at rate r -> (N, 1, scale * L) at scale * r.
+
+    A 9-tap convolution (1 -> width), log2(scale) x2 stages of ``kind`` (``'transposed'``: k=4, s=2
+    transposed convolution; ``'subpixel'``: sub-pixel convolution without ICNR; ``'nearest'`` or
+    ``'linear'``: resize then a 3-tap convolution), each followed by a LeakyReLU(0.2), and a 9-tap
+    convolution back to one channel. ``scale`` is 2, 4 or 8.
+    """
+    check_choice("kind", kind, AUDIO_KINDS)
+    scale = check_int("scale", scale, 2, 8)
+    if scale & (scale - 1):
+        raise ValueError(f"scale must be 2, 4 or 8, got {scale}")
+    width = check_int("width", width, 1)
+    layers: list[nn.Module] = [nn.Conv1d(1, width, 9, padding=4), nn.LeakyReLU(0.2)]
+    for _ in range(scale.bit_length() - 1):
+        layers += [_audio_stage(kind, width), nn.LeakyReLU(0.2)]
+    return nn.Sequential(*layers, nn.Conv1d(width, 1, 9, padding=4))
