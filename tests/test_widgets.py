@@ -58,3 +58,82 @@ def test_saved_explorer_output_carries_the_current_picture():
 
     blank = ExplorerBox([], FigureView(lambda: Figure()))  # never drawn: no picture to carry
     assert "image/png" not in blank._repr_mimebundle_()
+
+
+def _pixels(png: bytes):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def _saved(figure) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")  # a plain full draw of the whole figure
+    return buffer.getvalue()
+
+
+def test_updates_reuse_one_figure_and_its_axes():
+    explorer = OverlapExplorer()
+    figure, axes = explorer.figure, list(explorer.figure.axes)
+    for setting in [(4, 2, 1, 1), (3, 2, 2, 1), (3, 2, 1, 2), (1, 3, 1, 1)]:
+        explorer.update(*setting)
+        assert explorer.figure is figure and explorer.figure.axes == axes
+        assert explorer.view.layers.figure is figure
+    assert explorer.widget.children[-1] is explorer.view.image
+
+
+def test_same_setting_gives_the_same_picture_whatever_came_before():
+    """The cached still layer and the in-place artists never leak one setting into another."""
+    settings = [(3, 2, 1, 1), (4, 2, 1, 2), (1, 3, 1, 1), (8, 4, 3, 1), (2, 1, 1, 2), (3, 2, 2, 1),
+                (5, 3, 1, 2), (8, 1, 3, 2)]
+    explorer = OverlapExplorer()
+    first = {}
+    for setting in settings:
+        explorer.update(*setting)
+        first[setting] = explorer.view.image.value
+    assert len(set(first.values())) == len(settings)  # every setting draws something different
+    for setting in reversed(settings):
+        explorer.update(*setting)
+        assert explorer.view.image.value == first[setting], setting
+    fresh = OverlapExplorer(*settings[1])  # a new explorer draws the very same picture
+    assert fresh.view.image.value == first[settings[1]]
+
+
+def test_layered_picture_equals_a_full_redraw_of_the_figure():
+    """1D <-> 2D switches, gaps and long maps: what the widget shows is what the figure holds."""
+    explorer = OverlapExplorer()
+    for setting in [(3, 2, 1, 2), (3, 2, 1, 1), (1, 3, 1, 1), (1, 3, 1, 2), (8, 4, 3, 1), (2, 1, 2, 2),
+                    (3, 2, 3, 1), (3, 2, 1, 1)]:
+        explorer.update(*setting)
+        assert (_pixels(explorer.view.image.value) == _pixels(_saved(explorer.figure))).all(), setting
+
+
+def test_views_show_the_right_panels_and_gaps_still_draw():
+    explorer = OverlapExplorer()
+    explorer.update(1, 3, 1, 1)  # k < s: windows with gaps, zero-coverage bars
+    assert "no paint" in explorer.text.value
+    assert explorer.ax_windows.get_visible() and explorer.ax_low.get_visible()
+    assert not explorer.ax_map.get_visible() and not explorer.ax_paths.get_visible()
+    assert "window of 1, windows 3 apart" in explorer.ax_windows.get_title()
+    explorer.update(1, 3, 1, 2)
+    assert explorer.ax_map.get_visible() and not explorer.ax_windows.get_visible()
+    assert explorer.heatmap.get_array().min() == 0  # the gaps are in the map
+    explorer.update(3, 2, 2, 1)
+    assert explorer.ax_paths.get_visible() and "through 2 layers" in explorer.ax_paths.get_title()
+
+
+def test_cell_counts_are_written_in_the_2d_map_only_when_small():
+    explorer = OverlapExplorer()
+    explorer.update(3, 2, 1, 2)  # 13 x 13 map: counts written
+    shown = [line for line in explorer.counts.lines if line.get_visible()]
+    cells = sum(len(line.get_xdata()) for line in shown)
+    assert cells == explorer.heatmap.get_array().size
+    colors = {line.get_markerfacecolor() for line in shown}
+    assert colors == {"black", "white"}
+    explorer.update(8, 4, 1, 2)  # 28 x 28: too small to read, no counts
+    assert not any(line.get_visible() for line in explorer.counts.lines)

@@ -43,3 +43,65 @@ def test_explorer_keeps_fixed_margins_under_the_house_style():
     explorer = StackExplorer()
     explorer.update([3, 3], [2, 2], 2)
     assert type(explorer.figure.get_layout_engine()).__name__ == "PlaceHolderLayoutEngine"
+
+
+def _pixels(png: bytes):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def _saved(figure) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")  # a plain full draw of the whole figure
+    return buffer.getvalue()
+
+
+# period 1, indices on the usual 0-1 scale, indices above 1/1.2 (a moving y axis), gaps, a message
+SETTINGS = [([3, 3], [2, 2], None), ([3], [1], None), ([1, 3], [2, 2], None), ([4, 4, 3], [4, 4, 3], 5),
+            ([2.5], [2], None), ([5], [3], None), ([3, 3, 3], [2, 2, 2], 2), ([1, 1], [4, 2], 3)]
+
+
+def test_stack_updates_reuse_one_figure_and_redraw_in_place():
+    explorer = StackExplorer()
+    figure, axes, image = explorer.figure, list(explorer.figure.axes), explorer.view.image
+    pictures = []
+    for setting in SETTINGS:
+        explorer.update(*setting)
+        assert explorer.figure is figure and explorer.figure.axes == axes
+        assert explorer.view.image is image and image.value[:4] == b"\x89PNG"
+        pictures.append(image.value)
+    assert len(set(pictures)) == len(SETTINGS)
+    assert explorer.view.layers.full_draws < len(SETTINGS)  # the still layer is reused
+
+
+def test_stack_picture_is_the_same_whatever_came_before_and_equals_a_full_redraw():
+    explorer = StackExplorer()
+    first = {}
+    for setting in SETTINGS + SETTINGS[::-1]:
+        explorer.update(*setting)
+        key = repr(setting)
+        first.setdefault(key, explorer.view.image.value)
+        assert explorer.view.image.value == first[key], setting
+        assert (_pixels(explorer.view.image.value) == _pixels(_saved(explorer.figure))).all(), setting
+
+
+def test_stack_panels_follow_the_setting():
+    explorer = StackExplorer()
+    explorer.update([3], [1])  # period 1: no spectrum, no index bars
+    assert not explorer.ax_spectrum.axison and explorer.no_peaks.get_visible()
+    assert not explorer.ax_indices.get_visible()
+    explorer.update([3, 3, 3], [2, 2, 2], 2)
+    assert explorer.ax_spectrum.axison and not explorer.no_peaks.get_visible()
+    bars = [bar for bar in explorer.bars.bars if bar.get_visible()]
+    assert len(bars) == 3  # periods 2, 4 and 8
+    assert [t.get_text() for t in explorer.ax_indices.get_xticklabels()] == ["2", "4", "8"]
+    assert "k=3,s=2 x3 + m=2" in explorer.ax_coverage.get_title()
+    explorer.update([9], [2])  # impossible: the picture says why, no panel is drawn
+    assert "Cannot draw" in explorer.message.get_text()
+    assert not any(ax.get_visible() for ax in explorer.figure.axes)

@@ -8,7 +8,10 @@ from the data's mean colour), and ``gan`` (notebook 04's image GAN, kind ``strid
 ``stride1``: the images' period-2 index), and ``downsampling`` (notebook 04's classifier of each
 downsampling design: accuracy and its input gradients' index, phase ratio and high-frequency
 share, measured from step 80), and ``audio`` (notebook 07's x4 audio upsampler of each kind, to
-3000 steps: the 4 kHz tone's prominence, high-band energy error, log-spectral distance, MSE).
+3000 steps: the 4 kHz tone's prominence, high-band energy error, log-spectral distance, MSE), and
+``fingerprint`` (notebook 08's patch autoencoder of each kind, or with only its last upsampling
+layer swapped, under MSE or MSE plus a spectral loss, to 3000 steps: a spectral detector's
+accuracy on real vs reconstructed held-out patches, its 95% interval, index, PSNR, spectral gap).
 A run trains one model from its seed exactly as the notebook does (same data, batch order, Adam,
 learning rate), on one CPU thread, measures it at every checkpoint (100, 300, 1000, 3000 and
 10000 steps; audio to 3000) and writes
@@ -52,13 +55,20 @@ AUTOENCODER_KINDS = (
 )
 PERCEPTUAL_KINDS = ("deconv3", "deconv4", "nearest")
 COLOUR_KINDS = ("deconv3", "nearest")
-TASKS = ("autoencoder", "colour", "colour-nobias", "gan", "downsampling", "audio")
+TASKS = ("autoencoder", "colour", "colour-nobias", "gan", "downsampling", "audio", "fingerprint")
 AUDIO_KINDS = ("transposed", "subpixel", "nearest", "linear")
 #: notebook 07's upsampler: Adam at 1e-3 on batches of 16 clips, measured to 3000 steps
 AUDIO_CHECKPOINTS = (100, 300, 1000, 3000)
 DOWNSAMPLING_DESIGNS = ("stride2_k3", "stride2_k4", "stride2_k2", "avgpool", "maxpool", "blurpool")
 #: notebook 04 trains its classifiers for 80 steps; the long runs measure there too.
 DOWNSAMPLING_CHECKPOINTS = (80, 300, 1000, 3000, 10000)
+#: notebook 08's fingerprint runs, to 3000 steps; step 100 is kept so `make results-check` has a
+#: checkpoint to compare (it re-runs to CHECKPOINTS[0]).
+FINGERPRINT_CHECKPOINTS = (100, 300, 1000, 3000)
+#: (kind, loss) of the fingerprint runs: every upsampling layer of one kind, only the last one
+#: swapped for resize-convolution, and deconv3 with the spectral loss added.
+FINGERPRINT_RUNS = (("deconv3", "mse"), ("nearest", "mse"), ("deconv3_last_nearest", "mse"),
+                    ("deconv3_last_bilinear", "mse"), ("deconv3", "mse_spectral"))
 #: How far a re-run may be from the stored numbers at step 100, as (relative, absolute): a value
 #: passes within max(relative * |stored|, absolute). Training amplifies float noise: the same run on
 #: one thread and on two agrees exactly at step 100 for most kinds and to 1.3% (index) for nearest
@@ -67,7 +77,9 @@ DOWNSAMPLING_CHECKPOINTS = (80, 300, 1000, 3000, 10000)
 TOLERANCE = {"index": (0.05, 1e-4), "mse": (0.05, 1e-5), "psnr": (0.0, 0.2), "ssim": (0.0, 0.01),
              "phase_spread": (0.1, 1e-4), "slope": (0.05, 2e-4), "spearman": (0.0, 0.05),
              "amplitude": (0.05, 1e-4), "phase_ratio": (0.02, 0.0), "high_frequency_share": (0.05, 1e-3),
-             "accuracy": (0.0, 0.02), "tone_db": (0.0, 0.3), "high_band_db": (0.0, 0.1), "lsd": (0.02, 0.0)}
+             "accuracy": (0.0, 0.02), "tone_db": (0.0, 0.3), "high_band_db": (0.0, 0.1), "lsd": (0.02, 0.0),
+             "detector_accuracy": (0.0, 0.02), "detector_low": (0.0, 0.02), "detector_high": (0.0, 0.02),
+             "spectral_gap_db": (0.05, 0.01), "spectral_offset_db": (0.05, 0.01)}
 
 
 @dataclass(frozen=True)
@@ -109,7 +121,8 @@ class RunConfig:
 def declared_runs() -> list[RunConfig]:
     """Every run of ``make results``, five seeds each: each autoencoder kind under MSE, three under
     the perceptual loss, the colour decoders with and without biases, the GAN with each first stride,
-    notebook 04's classifier with each downsampling design, notebook 07's audio upsampler of each kind."""
+    notebook 04's classifier with each downsampling design, notebook 07's audio upsampler of each kind,
+    notebook 08's fingerprint autoencoders (:data:`FINGERPRINT_RUNS`)."""
     runs = [RunConfig(kind, seed) for kind in AUTOENCODER_KINDS for seed in SEEDS]
     runs += [RunConfig(kind, seed, "perceptual") for kind in PERCEPTUAL_KINDS for seed in SEEDS]
     runs += [RunConfig(kind, seed, task="colour") for kind in COLOUR_KINDS for seed in SEEDS]
@@ -119,6 +132,9 @@ def declared_runs() -> list[RunConfig]:
                        task="downsampling") for design in DOWNSAMPLING_DESIGNS for seed in SEEDS]
     runs += [RunConfig(kind, seed, steps=AUDIO_CHECKPOINTS[-1], checkpoints=AUDIO_CHECKPOINTS, task="audio",
                        lr=1e-3, batch_size=16) for kind in AUDIO_KINDS for seed in SEEDS]
+    runs += [RunConfig(kind, seed, loss, steps=FINGERPRINT_CHECKPOINTS[-1],
+                       checkpoints=FINGERPRINT_CHECKPOINTS, task="fingerprint")
+             for kind, loss in FINGERPRINT_RUNS for seed in SEEDS]
     return runs
 
 

@@ -16,7 +16,11 @@ wall time.
   input gradients' index, phase ratio and high-frequency share;
 - ``audio``: notebook 07's x4 audio upsampler (bandwidth extension, 4 -> 16 kHz) of one kind:
   its 4 kHz tone's prominence, high-band energy error, log-spectral distance and MSE on 64
-  held-out clips (:func:`.audio.measure_upsampler`).
+  held-out clips (:func:`.audio.measure_upsampler`);
+- ``fingerprint``: notebook 08's patch autoencoder of one kind (or with only its last upsampling
+  layer swapped, e.g. ``deconv3_last_nearest``) under MSE or MSE plus a spectral loss: a spectral
+  detector's accuracy (real vs reconstructed held-out patches) with its 95% interval, the index,
+  PSNR and the high-band spectral gap (:func:`.fingerprints.measure_fingerprint`).
 """
 
 from __future__ import annotations
@@ -197,7 +201,14 @@ def run_audio(config: object, device: torch.device, progress: bool) -> Measured:
     return train_audio_upsampler(config, device, progress)[1:]
 
 
+def run_fingerprint(config: object, device: torch.device, progress: bool) -> Measured:
+    """Long-run form of :func:`.fingerprints.train_fingerprint`."""
+    from .fingerprints import train_fingerprint
+
+    return train_fingerprint(config, device, progress)[1:]
+
+
 TASK_RUNNERS: dict[str, Callable[[object, torch.device, bool], Measured]] = {
     "autoencoder": run_autoencoder, "colour": run_colour, "colour-nobias": run_colour, "gan": run_gan,
-    "downsampling": run_downsampling, "audio": run_audio,
+    "downsampling": run_downsampling, "audio": run_audio, "fingerprint": run_fingerprint,
 }

@@ -3,10 +3,15 @@
 Every function here takes already-computed data (tensors or arrays) and returns a
 ``matplotlib.figure.Figure`` (or, in :mod:`.tables`, text); none of them runs an experiment.
 One module per topic: :mod:`.overlap`, :mod:`.spectra`, :mod:`.stacking`, :mod:`.learning`,
-:mod:`.gradients`, :mod:`.fixes`, :mod:`.audit`, :mod:`.tables`; :mod:`.style` holds the house
+:mod:`.gradients`, :mod:`.fixes`, :mod:`.audit`, :mod:`.audio`, :mod:`.tables`; :mod:`.style` holds the house
 style.
 """
 
+from .audio import (
+    plot_interpolation_response,
+    plot_spectrograms,
+    plot_tone_spectra,
+)
 from .audit import (
     plot_index_before_after,
     plot_model_outputs,
@@ -101,6 +106,7 @@ __all__ = [
     "plot_high_frequency_share",
     "plot_index_before_after",
     "plot_index_vs_unevenness",
+    "plot_interpolation_response",
     "plot_layer_matrices",
     "plot_metric_two_ways",
     "plot_model_outputs",
@@ -109,9 +115,11 @@ __all__ = [
     "plot_readout_gradients",
     "plot_reconstructions",
     "plot_signal_spectra",
+    "plot_spectrograms",
     "plot_spectrum",
     "plot_stack_overview",
     "plot_stride1_gallery",
+    "plot_tone_spectra",
     "plot_training_length",
     "plot_unevenness_table",
     "plot_zoomed_reconstructions",

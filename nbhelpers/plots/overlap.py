@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.colors import Normalize
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.path import Path
+from matplotlib.text import TextPath
+from matplotlib.transforms import Affine2D
 
 from .style import COLORS, SEQUENTIAL_CMAP, new_figure, to_numpy
 
+MAX_BARS = 64  # longer coverage maps are drawn as one filled step line
 
-def draw_windows(ax: Axes, windows: Sequence[tuple[int, int]], length: int) -> None:
-    """Draw each input's painted window as a bar, overlapping windows on separate rows.
 
-    Bars of consecutive inputs alternate between rows so every window stays visible; a red
-    marker shows where each input lands.
+def window_boxes(windows: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Where :func:`draw_windows` puts each input's window: overlapping windows on separate rows.
+
+    Returns:
+        (N, 4) boxes (x, y, width, height) in data units (rows stacked in y in [0, 1]) and
+        (N, 2) positions of the marker showing where each input lands.
     """
     if windows:
         size = windows[0][1] - windows[0][0]
@@ -26,11 +35,25 @@ def draw_windows(ax: Axes, windows: Sequence[tuple[int, int]], length: int) -> N
     else:
         rows = 1
     height = 1.0 / rows
+    boxes = np.zeros((len(windows), 4))
+    marks = np.zeros((len(windows), 2))
     for i, (start, stop) in enumerate(windows):
         bottom = 1.0 - (i % rows + 1) * height
-        ax.add_patch(_rectangle(start - 0.45, bottom + 0.1 * height, stop - start - 0.1,
-                                0.8 * height))
-        ax.plot([start], [bottom + 0.5 * height], marker=">", color=COLORS["deconv"], ms=4)
+        boxes[i] = start - 0.45, bottom + 0.1 * height, stop - start - 0.1, 0.8 * height
+        marks[i] = start, bottom + 0.5 * height
+    return boxes, marks
+
+
+def draw_windows(ax: Axes, windows: Sequence[tuple[int, int]], length: int) -> None:
+    """Draw each input's painted window as a bar, overlapping windows on separate rows.
+
+    Bars of consecutive inputs alternate between rows so every window stays visible; a red
+    marker shows where each input lands.
+    """
+    boxes, marks = window_boxes(windows)
+    for (x, y, width, height), (mx, my) in zip(boxes, marks):
+        ax.add_patch(_rectangle(x, y, width, height))
+        ax.plot([mx], [my], marker=">", color=COLORS["deconv"], ms=4)
     ax.set_xlim(-0.5, length - 0.5)
     ax.set_ylim(0, 1)
     ax.set_yticks([])
@@ -43,20 +66,136 @@ def _rectangle(x: float, y: float, width: float, height: float):
     return Rectangle((x, y), width, height, color="0.45", alpha=0.6, lw=0)
 
 
+def coverage_bar_colors(counts: np.ndarray, top: float) -> np.ndarray:
+    """(N, 4) RGBA colour of each coverage bar: the middle of the colour map, by count / top.
+
+    (The pale end of the map would vanish on a white background.)
+    """
+    counts = np.asarray(counts, dtype=float)
+    shares = counts / top if top > 0 else np.zeros_like(counts)  # like Normalize(0, 0): all 0
+    return _cmap()(0.15 + 0.7 * shares)
+
+
 def draw_coverage_bars(ax: Axes, cov: object, vmax: float | None = None) -> None:
     """Bar chart of a 1D coverage map, bars coloured by count."""
     counts = to_numpy(cov).astype(float)
     top = vmax if vmax is not None else max(float(counts.max()), 1.0)
-    if len(counts) <= 64:
-        # the middle of magma: the pale end would vanish on a white background
-        colors = [_cmap()(0.15 + 0.7 * Normalize(0, top)(c)) for c in counts]
-        ax.bar(np.arange(len(counts)), counts, width=0.9, color=colors)
+    if len(counts) <= MAX_BARS:
+        ax.bar(np.arange(len(counts)), counts, width=0.9, color=coverage_bar_colors(counts, top))
     else:  # one artist instead of hundreds of bars keeps redraws fast
         ax.stairs(counts, np.arange(len(counts) + 1) - 0.5, fill=True, color=_cmap()(0.55))
     ax.set_xlim(-0.5, len(counts) - 0.5)
     ax.set_ylim(0, top * 1.1)
     ax.set_xlabel("output position")
     ax.set_ylabel("coverage")
+
+
+class CoverageBars:
+    """:func:`draw_coverage_bars` kept on one Axes and updated in place (for explorers).
+
+    The bars are one ``PolyCollection`` (one artist to draw instead of one patch per bar) and
+    maps longer than ``MAX_BARS`` one filled step line, as in :func:`draw_coverage_bars`.
+
+    Args:
+        ax: the Axes to draw on (its x/y labels are set here).
+    """
+
+    def __init__(self, ax: Axes):
+        self.ax = ax
+        self.bars = PolyCollection([], edgecolors="none")
+        ax.add_collection(self.bars, autolim=False)
+        self.steps = ax.stairs([0.0], [-0.5, 0.5], fill=True, color=_cmap()(0.55))
+        ax.set_xlabel("output position")
+        ax.set_ylabel("coverage")
+
+    @property
+    def artists(self) -> list[Artist]:
+        """The artists that change on :meth:`update`."""
+        return [self.bars, self.steps]
+
+    def update(self, cov: object, vmax: float | None = None) -> None:
+        """Show a new (L,) coverage map; ``vmax`` fixes the colour scale (default its maximum)."""
+        counts = to_numpy(cov).astype(float)
+        top = vmax if vmax is not None else max(float(counts.max()), 1.0)
+        short = len(counts) <= MAX_BARS
+        if short:
+            left = np.arange(len(counts)) - 0.45
+            corners = np.stack([left, np.zeros_like(counts), left + 0.9, counts], axis=1)
+            self.bars.set_verts([[(x0, y0), (x1, y0), (x1, y1), (x0, y1)] for x0, y0, x1, y1 in corners])
+            self.bars.set_facecolor(coverage_bar_colors(counts, top))
+        else:
+            self.steps.set_data(counts, np.arange(len(counts) + 1) - 0.5)
+        self.bars.set_visible(short)
+        self.steps.set_visible(not short)
+        self.ax.set_xlim(-0.5, len(counts) - 0.5)
+        self.ax.set_ylim(0, top * 1.1)
+
+
+@functools.lru_cache(maxsize=512)
+def _text_marker(text: str, fontsize: float) -> tuple[Path, float]:
+    """A marker path drawing ``text`` like ``ax.text(..., ha="center", va="center")``, its size in points."""
+    glyphs = TextPath((0, 0), text, size=fontsize)
+    line = TextPath((0, 0), "lp", size=fontsize).get_extents()  # va="center" centres this box
+    ink = glyphs.get_extents()
+    path = glyphs.transformed(Affine2D().translate(-(ink.x0 + ink.x1) / 2, -(line.y0 + line.y1) / 2))
+    # a Path marker is scaled so that its largest |coordinate| is half the marker size
+    return path, 2 * float(np.abs(path.vertices).max())
+
+
+class CellCounts:
+    """Each cell's count written in a heatmap, white on dark and black on bright cells.
+
+    Looks like one ``ax.text(j, i, str(count), ha="center", va="center")`` per cell, but all
+    cells with the same count and colour are one line of text-shaped markers: a 14 x 14 map
+    takes a few milliseconds to draw instead of a tenth of a second. The lines are kept and
+    updated in place (for explorers).
+
+    Args:
+        ax: Axes showing an (H, W) map with ``imshow`` (cell (i, j) centred at x=j, y=i).
+        fontsize: text size in points.
+        split: cells above ``split`` times the maximum are bright (black text).
+    """
+
+    def __init__(self, ax: Axes, fontsize: float = 9, split: float = 0.6):
+        self.ax, self.fontsize, self.split = ax, fontsize, split
+        self.lines: list[Line2D] = []
+        self._grow(16)  # a stable set of lines keeps the explorer's cached still layer valid
+
+    @property
+    def artists(self) -> list[Artist]:
+        """The artists that change on :meth:`update` (more are added when a map needs them)."""
+        return list(self.lines)
+
+    def update(self, counts: object | None) -> None:
+        """Write the (H, W) ``counts`` (as integers) in their cells; None writes nothing."""
+        groups = [] if counts is None else self._groups(to_numpy(counts).astype(float))
+        self._grow(len(groups))
+        for i, line in enumerate(self.lines):
+            line.set_visible(i < len(groups))
+            if i < len(groups):
+                label, color, rows, cols = groups[i]
+                marker, size = _text_marker(label, self.fontsize)
+                line.set_data(cols, rows)
+                line.set_marker(marker)
+                line.set_markersize(size)
+                line.set_color(color)
+                line.set_markerfacecolor(color)
+
+    def _grow(self, size: int) -> None:
+        while len(self.lines) < size:
+            line = Line2D([], [], linestyle="none", markeredgewidth=0, visible=False)
+            self.ax.add_line(line)
+            self.lines.append(line)
+
+    def _groups(self, values: np.ndarray) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+        """(text, colour, rows, columns) of the cells sharing a count and a text colour."""
+        labels = values.astype(int)
+        bright = values > self.split * values.max() if values.size else values.astype(bool)
+        groups = []
+        for label, is_bright in sorted(set(zip(labels.ravel().tolist(), bright.ravel().tolist()))):
+            rows, cols = np.nonzero((labels == label) & (bright == is_bright))
+            groups.append((str(label), "black" if is_bright else "white", rows, cols))
+        return groups
 
 
 def _cmap():

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -21,6 +22,22 @@ def _period_color(i: int) -> str:
     return PERIOD_COLORS[i % len(PERIOD_COLORS)]
 
 
+def _spectrum_heights(power: object, log: bool, reference: float | None) -> np.ndarray:
+    """Stem heights of :func:`draw_spectrum_stems`: power / reference (or / max), log10 when ``log``."""
+    pw = to_numpy(power)
+    top = max(float(pw.max()), 1e-12) if reference is None else max(float(reference), 1e-300)
+    shown = pw / top
+    return np.log10(np.maximum(shown, 1e-6)) if log else shown
+
+
+def _spectrum_axes(ax: Axes, log: bool, reference: float | None) -> None:
+    ax.set_xlim(-0.01, 0.51)
+    ax.set_ylim(-6 if log else 0, 0.3 if log else 1.1)
+    ax.set_xlabel("frequency (cycles / pixel)")
+    unit = "max" if reference is None else "mean²"
+    ax.set_ylabel(f"log10 power / {unit}" if log else f"power / {unit}")
+
+
 def draw_spectrum_stems(
     ax: Axes,
     freqs: object,
@@ -34,21 +51,52 @@ def draw_spectrum_stems(
     The power is divided by ``reference`` (e.g. the squared mean of the signal, so that
     panels of different signals compare) or, by default, by its own maximum.
     """
-    f, pw = to_numpy(freqs), to_numpy(power)
-    top = max(float(pw.max()), 1e-12) if reference is None else max(float(reference), 1e-300)
-    shown = pw / top
-    if log:
-        shown = np.log10(np.maximum(shown, 1e-6))
-    base = -6 if log else 0
-    ax.vlines(f, base, shown, color=COLORS["neutral"], lw=1.5)
+    f = to_numpy(freqs)
+    shown = _spectrum_heights(power, log, reference)
+    ax.vlines(f, -6 if log else 0, shown, color=COLORS["neutral"], lw=1.5)
     ax.plot(f, shown, "o", ms=2.5, color=COLORS["neutral"])
     for i, p in enumerate(periods):
         ax.axvline(1 / p, color=_period_color(i), ls="--", lw=1, label=f"1/{p}")
-    ax.set_xlim(-0.01, 0.51)
-    ax.set_ylim(base, 0.3 if log else 1.1)
-    ax.set_xlabel("frequency (cycles / pixel)")
-    unit = "max" if reference is None else "mean²"
-    ax.set_ylabel(f"log10 power / {unit}" if log else f"power / {unit}")
+    _spectrum_axes(ax, log, reference)
+
+
+class SpectrumStems:
+    """:func:`draw_spectrum_stems` kept on one Axes and updated in place (for explorers).
+
+    Args:
+        ax: the Axes (limits and labels are fixed here, once).
+        log: log10 of power / max, as in :func:`draw_spectrum_stems`.
+        max_periods: how many 1/p marks can show (further periods are not marked).
+    """
+
+    def __init__(self, ax: Axes, log: bool = False, max_periods: int = 6):
+        self.ax, self.log = ax, log
+        self.stems = ax.vlines([], [], [], color=COLORS["neutral"], lw=1.5)
+        (self.dots,) = ax.plot([], [], "o", ms=2.5, color=COLORS["neutral"])
+        self.marks = [ax.axvline(0.5, color=_period_color(i), ls="--", lw=1, visible=False)
+                      for i in range(max_periods)]
+        _spectrum_axes(ax, log, None)
+
+    @property
+    def artists(self) -> list[Artist]:
+        """The artists that change on :meth:`update`."""
+        return [self.stems, self.dots, *self.marks]
+
+    def update(self, freqs: object, power: object, periods: Sequence[int] = ()) -> None:
+        """Show a new spectrum: (F,) frequencies (cycles/pixel), (F,) power, periods to mark."""
+        f = to_numpy(freqs).astype(float)
+        shown = _spectrum_heights(power, self.log, None)
+        base = np.full_like(f, -6.0 if self.log else 0.0)
+        self.stems.set_segments(np.stack([np.stack([f, base], 1), np.stack([f, shown], 1)], 1))
+        self.dots.set_data(f, shown)
+        for i, mark in enumerate(self.marks):
+            if i < len(periods):
+                mark.set_xdata([1 / periods[i], 1 / periods[i]])
+            mark.set_visible(i < len(periods))
+
+
+def _index_top(values: np.ndarray) -> float:
+    return max(1.0, float(np.nanmax(values)) * 1.2 if len(values) else 1.0)
 
 
 def draw_period_indices(ax: Axes, periods: Sequence[int], values: object, label: str = "index") -> None:
@@ -62,7 +110,51 @@ def draw_period_indices(ax: Axes, periods: Sequence[int], values: object, label:
     ax.set_xlim(-0.6, len(periods) - 0.4)
     ax.set_xlabel("exact period p")
     ax.set_ylabel(label)
-    ax.set_ylim(0, max(1.0, float(np.nanmax(v)) * 1.2 if len(v) else 1.0))
+    ax.set_ylim(0, _index_top(v))
+
+
+class PeriodIndexBars:
+    """:func:`draw_period_indices` kept on one Axes and updated in place (for explorers).
+
+    Args:
+        ax: the Axes; label: its y label.
+        size: bars made up front (more are added when a stack has more periods).
+    """
+
+    def __init__(self, ax: Axes, label: str = "index", size: int = 12):
+        self.ax = ax
+        self.bars: list[Rectangle] = []
+        self.texts: list[Artist] = []
+        self._grow(size)
+        ax.set_xlabel("exact period p")
+        ax.set_ylabel(label)
+
+    def _grow(self, size: int) -> None:
+        for i in range(len(self.bars), size):
+            self.bars += self.ax.bar([i], [0.0], color=_period_color(i), width=0.7).patches
+            self.texts.append(self.ax.text(i, 0.02, "", ha="center", va="bottom", fontsize=9))
+
+    @property
+    def artists(self) -> list[Artist]:
+        """The artists that change on :meth:`update` (the x axis changes too)."""
+        return [*self.bars, *self.texts]
+
+    def update(self, periods: Sequence[int], values: object) -> None:
+        """Show (len(periods),) values, one bar per period; NaN values get an empty bar."""
+        v = to_numpy(values).astype(float)
+        self._grow(len(periods))
+        for i, (bar, text) in enumerate(zip(self.bars, self.texts)):
+            shown = i < len(periods)
+            bar.set_visible(shown)
+            text.set_visible(shown and bool(np.isfinite(v[i])))
+            if shown:
+                bar.set_height(np.nan_to_num(v[i]))
+                text.set_y(v[i] + 0.02)
+                text.set_text(f"{v[i]:.2f}")
+        xs = np.arange(len(periods))
+        self.ax.set_xticks(xs, [str(p) for p in periods])
+        self.ax.set_xlim(-0.6, len(periods) - 0.4)
+        self.ax.set_ylim(0, _index_top(v))
 
 
 def _image(ax: Axes, image: np.ndarray, title: str, size: int, label: str = "paths") -> None:

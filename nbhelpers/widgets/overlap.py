@@ -6,13 +6,14 @@ import math
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 from ..measures.overlap import coverage, effective_kernel_size, overlap_period, unevenness, window_starts
 from ..measures.periodic import checkerboard_index
-from ..plots.overlap import draw_coverage_bars, draw_windows
-from ..plots.style import FIGURE_DPI, SEQUENTIAL_CMAP, to_numpy
-from .base import ExplorerBox, FigureView
+from ..plots.overlap import CellCounts, CoverageBars, window_boxes
+from ..plots.style import COLORS, FIGURE_DPI, SEQUENTIAL_CMAP, to_numpy
+from .base import ExplorerBox, FigureView, Frame, pin_xlabels
 
 
 def describe_overlap(kernel_size: int, stride: int, layers: int, ndim: int) -> str:
@@ -43,10 +44,16 @@ def describe_overlap(kernel_size: int, stride: int, layers: int, ndim: int) -> s
     return " &nbsp;".join(parts)
 
 
+MARGINS = {"left": 0.1, "right": 0.97, "bottom": 0.15, "top": 0.9}
+
+
 class OverlapExplorer:
     """Sliders for kernel size (1-8), stride (1-4), layers (1-3) and 1D/2D, redrawn in place.
 
-    ``widget`` is the box to display; ``update(...)`` redraws and returns milliseconds taken.
+    One persistent Figure holds the panels of every view (windows over coverage bars for one
+    1D layer, coverage bars alone for a 1D stack, a heatmap for 2D); an update shows one view
+    and changes its artists in place. ``widget`` is the box to display; ``update(...)`` redraws
+    and returns milliseconds taken.
     """
 
     def __init__(self, kernel_size: int = 3, stride: int = 2, layers: int = 1, ndim: int = 1,
@@ -54,6 +61,7 @@ class OverlapExplorer:
         self.n_in = n_in
         self.figure = Figure(figsize=(6.4, 3.0), dpi=FIGURE_DPI)
         self.figure.set_layout_engine("none")  # fixed margins: constrained layout doubles redraws
+        self._build_panels()
         self.view = FigureView(self._draw)
         style = {"description_width": "80px"}
         self.kernel = widgets.IntSlider(kernel_size, 1, 8, description="kernel size", style=style)
@@ -68,6 +76,33 @@ class OverlapExplorer:
         self.widget = ExplorerBox([controls, self.text, self.view.image], self.view)
         self._on_change()
 
+    def _build_panels(self) -> None:
+        """Create the axes and artists of the three views once (titles at a fixed height)."""
+        fig = self.figure
+        pair = fig.add_gridspec(2, 1, height_ratios=[1, 2], hspace=0.25, **MARGINS)
+        self.ax_windows = fig.add_subplot(pair[0])
+        self.ax_low = fig.add_subplot(pair[1], sharex=self.ax_windows)
+        self.ax_windows.label_outer()  # as subplots(sharex=True): no tick labels above the bars
+        self.window_boxes = PolyCollection([], facecolors="0.45", alpha=0.6, linewidths=0)
+        self.ax_windows.add_collection(self.window_boxes, autolim=False)
+        (self.window_marks,) = self.ax_windows.plot([], [], ">", color=COLORS["deconv"], ms=4)
+        self.ax_windows.set_ylim(0, 1)
+        self.ax_windows.set_yticks([])
+        self.ax_windows.set_ylabel("windows", fontsize=9)
+        self.ax_windows.set_title(" ", y=1.0)
+        self.low_bars = CoverageBars(self.ax_low)
+        self.ax_paths = fig.add_subplot(fig.add_gridspec(1, 1, **MARGINS)[0])
+        self.path_bars = CoverageBars(self.ax_paths)
+        self.ax_paths.set_title(" ", y=1.0)
+        self.ax_map = fig.add_subplot(fig.add_gridspec(1, 1, **MARGINS)[0])
+        self.heatmap = self.ax_map.imshow(np.zeros((2, 2)), cmap=SEQUENTIAL_CMAP, vmin=0, vmax=1)
+        self.ax_map.set_title("2D coverage = outer product of the 1D coverages", fontsize=9, y=1.0)
+        self.ax_map.set_xticks([])
+        self.ax_map.set_yticks([])
+        self.colorbar = fig.colorbar(self.heatmap, ax=self.ax_map, shrink=0.8)
+        self.counts = CellCounts(self.ax_map, fontsize=9)
+        pin_xlabels(fig, [self.ax_low, self.ax_paths])
+
     def _on_change(self, _change: object = None) -> None:
         self.update(self.kernel.value, self.stride.value, self.layers.value, self.ndim.value)
 
@@ -76,34 +111,40 @@ class OverlapExplorer:
         self.text.value = describe_overlap(kernel_size, stride, layers, ndim)
         return self.view.show(kernel_size=kernel_size, stride=stride, layers=layers, ndim=ndim)
 
-    def _draw(self, kernel_size: int, stride: int, layers: int, ndim: int) -> Figure:
-        fig = self.figure
-        fig.clear()
-        margins = {"left": 0.1, "right": 0.97, "bottom": 0.15, "top": 0.9}
+    def _draw(self, kernel_size: int, stride: int, layers: int, ndim: int) -> Frame:
         cov = to_numpy(coverage([kernel_size] * layers, [stride] * layers, n_in=self.n_in, ndim=ndim))
-        if ndim == 1:
-            if layers == 1:
-                top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[1, 2],
-                                           gridspec_kw={"hspace": 0.25, **margins})
-                draw_windows(top, window_starts(kernel_size, stride, self.n_in), len(cov))
-                top.set_title(f"each input paints a window of {kernel_size}, windows {stride} apart")
-            else:
-                bottom = fig.subplots(1, 1, gridspec_kw=margins)
-                bottom.set_title(f"paths reaching each output through {layers} layers")
-            draw_coverage_bars(bottom, cov)
+        view = "map" if ndim == 2 else "windows" if layers == 1 else "paths"
+        for ax, name in ((self.ax_windows, "windows"), (self.ax_low, "windows"), (self.ax_paths, "paths"),
+                         (self.ax_map, "map"), (self.colorbar.ax, "map")):
+            ax.set_visible(name == view)
+        if view == "map":
+            moving = self._draw_map(cov)
+        elif view == "windows":
+            boxes, marks = window_boxes(window_starts(kernel_size, stride, self.n_in))
+            self.window_boxes.set_verts([[(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+                                         for x, y, w, h in boxes])
+            self.window_marks.set_data(marks[:, 0], marks[:, 1])
+            self.low_bars.update(cov)  # sets the x range of both panels
+            self.ax_windows.title.set_text(
+                f"each input paints a window of {kernel_size}, windows {stride} apart")
+            moving = [self.window_boxes, self.window_marks, self.ax_windows.title,
+                      self.ax_windows.xaxis, self.ax_low]
         else:
-            ax = fig.subplots(1, 1, gridspec_kw=margins)
-            image = ax.imshow(cov, cmap=SEQUENTIAL_CMAP, vmin=0)
-            ax.set_title("2D coverage = outer product of the 1D coverages", fontsize=9)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            fig.colorbar(image, ax=ax, shrink=0.8)
-            if cov.shape[0] <= 14:
-                top_value = np.max(cov)
-                for (i, j), v in np.ndenumerate(cov):
-                    ax.text(j, i, str(int(v)), ha="center", va="center", fontsize=9,
-                            color="black" if v > 0.6 * top_value else "white")
-        return fig
+            self.path_bars.update(cov)
+            self.ax_paths.title.set_text(f"paths reaching each output through {layers} layers")
+            moving = [self.ax_paths]
+        return Frame(self.figure, moving, view)
+
+    def _draw_map(self, cov: np.ndarray) -> list:
+        """Show a 2D coverage (L, L) with its counts written in the cells when L <= 14."""
+        height, width = cov.shape
+        self.heatmap.set_data(cov)
+        self.heatmap.set_extent((-0.5, width - 0.5, height - 0.5, -0.5))
+        self.heatmap.set_clim(0, max(float(cov.max()), 1e-12))
+        self.ax_map.set_xlim(-0.5, width - 0.5)
+        self.ax_map.set_ylim(height - 0.5, -0.5)
+        self.counts.update(cov if height <= 14 else None)
+        return [self.heatmap, *self.counts.artists, self.colorbar.ax]
 
 
 def overlap_explorer(kernel_size: int = 3, stride: int = 2, layers: int = 1, ndim: int = 1) -> widgets.Widget:

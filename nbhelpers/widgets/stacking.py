@@ -17,9 +17,9 @@ import torch
 from matplotlib.figure import Figure
 
 from ..experiments.stacking import StackAnalysis, analyze_stack
-from ..plots.stacking import draw_period_indices, draw_spectrum_stems
+from ..plots.stacking import PeriodIndexBars, SpectrumStems
 from ..plots.style import COLORS, FIGURE_DPI
-from .base import ExplorerBox, FigureView
+from .base import ExplorerBox, FigureView, Frame, pin_xlabels
 
 KERNEL_RANGE = (1, 8)
 STRIDE_RANGE = (1, 4)
@@ -162,7 +162,7 @@ class StackExplorer:
         return self.last_ms
 
     def _build_axes(self) -> None:
-        """Create the three panels once; updates only replace their artists (fast redraws)."""
+        """Create the three panels and their artists once; updates change them in place."""
         fig = self.figure
         grid = fig.add_gridspec(2, 3, left=0.08, right=0.98, bottom=0.12, top=0.93, hspace=0.55,
                                 wspace=0.3)
@@ -171,54 +171,53 @@ class StackExplorer:
         self.ax_indices = fig.add_subplot(grid[1, 2])
         self.message = fig.text(0.5, 0.5, "", ha="center", va="center", fontsize=11, color="#b00",
                                 wrap=True)
+        top = self.ax_coverage
+        self.steps = top.stairs([0.0], [-0.5, 0.5], fill=True, color=COLORS["deconv"])
+        top.set_xlabel("output position")
+        top.set_ylabel("coverage")
+        top.set_title(" ", fontsize=9, y=1.0)  # a fixed title position: no layout pass per update
+        self.stems = SpectrumStems(self.ax_spectrum, log=True)
+        self.ax_spectrum.set_title("power spectrum of the periodic interior", fontsize=9, y=1.0)
+        self.no_peaks = self.ax_spectrum.text(0.5, 0.5, "period 1: no spectrum peaks", ha="center",
+                                              va="center", transform=self.ax_spectrum.transAxes)
+        self.bars = PeriodIndexBars(self.ax_indices, "exact-period index")
+        self.ax_indices.set_title("index per period", fontsize=9, y=1.0)
+        pin_xlabels(fig, [top, self.ax_indices])
 
-    @staticmethod
-    def _reset(ax) -> None:
-        for artist in [*ax.patches, *ax.lines, *ax.collections, *ax.texts]:
-            artist.remove()
-        ax.containers.clear()
-        legend = ax.get_legend()
-        if legend is not None:
-            legend.remove()
-        ax.set_visible(True)
-        ax.axison = True
-
-    def _draw(self, analysis: StackAnalysis | None, message: str) -> Figure:
+    def _draw(self, analysis: StackAnalysis | None, message: str) -> Frame:
+        """Update the panels in place; returns what moved and which still layer lies below it."""
         fig = self.figure
         if not hasattr(self, "ax_coverage"):
             self._build_axes()
         panels = (self.ax_coverage, self.ax_spectrum, self.ax_indices)
-        for ax in panels:
-            self._reset(ax)
         if analysis is None:
             for ax in panels:
                 ax.set_visible(False)
             self.message.set_text("Cannot draw this stack:\n" + message)
-            return fig
+            return Frame(fig, [], ("message", message))
         self.message.set_text("")
-        top = self.ax_coverage
         counts = analysis.coverage.to(torch.float64).numpy()
-        top.stairs(counts, np.arange(len(counts) + 1) - 0.5, fill=True, color=COLORS["deconv"])
+        top = self.ax_coverage
+        self.steps.set_data(counts, np.arange(len(counts) + 1) - 0.5)
         top.set_xlim(-0.5, len(counts) - 0.5)
         top.set_ylim(0, max(float(counts.max()), 1.0) * 1.1)
-        top.set_xlabel("output position")
-        top.set_ylabel("coverage")
-        top.set_title(f"coverage of {analysis.label} (n_in={self.n_in}, borders included)", fontsize=9)
-        spectrum = self.ax_spectrum
-        if analysis.period > 1:
-            draw_spectrum_stems(spectrum, analysis.freqs, analysis.power, analysis.periods[:6], log=True)
-            spectrum.set_title("power spectrum of the periodic interior", fontsize=9)
-        else:
-            spectrum.axison = False
-            spectrum.set_title("")
-            spectrum.text(0.5, 0.5, "period 1: no spectrum peaks", ha="center", va="center",
-                          transform=spectrum.transAxes)
-        bars = self.ax_indices
-        if analysis.periods:
-            draw_period_indices(bars, analysis.periods, analysis.indices, "exact-period index")
-            bars.set_title("index per period", fontsize=9)
-        else:
-            bars.set_visible(False)
-        return fig
-
-
+        top.title.set_text(f"coverage of {analysis.label} (n_in={self.n_in}, borders included)")
+        peaks, has_periods = analysis.period > 1, bool(analysis.periods)
+        spectrum, bars = self.ax_spectrum, self.ax_indices
+        for ax, visible in zip(panels, (True, True, has_periods)):
+            ax.set_visible(visible)
+        spectrum.axison = peaks
+        spectrum.title.set_visible(peaks)
+        self.no_peaks.set_visible(not peaks)
+        for artist in self.stems.artists:
+            artist.set_visible(peaks)
+        moving: list = [top]  # the whole coverage panel: its title, ticks and limits change
+        if peaks:
+            self.stems.update(analysis.freqs, analysis.power, analysis.periods[:6])
+            moving += self.stems.artists
+        if has_periods:
+            self.bars.update(analysis.periods, analysis.indices)
+            moving += [*self.bars.artists, bars.xaxis]
+            if bars.get_ylim()[1] != 1.0:  # the usual 0-1 scale stays in the still layer
+                moving.append(bars.yaxis)
+        return Frame(fig, moving, ("stack", peaks, has_periods))

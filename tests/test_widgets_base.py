@@ -1,0 +1,86 @@
+"""The fast picture path of the explorers: PNG encoding, whole-figure drawing and layered drawing."""
+
+import io
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from nbhelpers.widgets.base import FigureView, Frame, LayeredCanvas, encode_png, figure_png, pin_xlabels
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)))
+
+
+def _saved(fig: Figure) -> np.ndarray:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return np.asarray(Image.open(buffer).convert("RGB"))
+
+
+def test_encode_png_round_trips_opaque_and_transparent_pictures():
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, size=(21, 34, 4), dtype=np.uint8)
+    rgba[..., 3] = 255
+    opaque = Image.open(io.BytesIO(encode_png(rgba, dpi=100)))
+    assert opaque.mode == "RGB" and opaque.size == (34, 21)
+    assert np.array_equal(np.asarray(opaque), rgba[..., :3])
+    assert round(opaque.info["dpi"][0]) == 100
+    rgba[3, 5, 3] = 7
+    assert np.array_equal(_pixels(encode_png(rgba)), rgba)  # alpha kept when it matters
+    with pytest.raises(ValueError, match="uint8"):
+        encode_png(np.zeros((4, 4, 3), dtype=np.uint8))
+
+
+def _demo_figure() -> tuple[Figure, object, object]:
+    fig = Figure(figsize=(3, 2), dpi=100, layout="constrained")
+    ax = fig.subplots()
+    (line,) = ax.plot([0, 1, 2], [0, 1, 0], color="C1")
+    ax.set_title("a fixed title")
+    ax.set_xlabel("x")
+    ax.set_xlim(0, 2)
+    ax.set_ylim(0, 3)
+    return fig, ax, line
+
+
+def test_figure_png_draws_what_savefig_draws():
+    fig, _, _ = _demo_figure()
+    assert np.array_equal(_pixels(figure_png(fig)), _saved(fig))
+
+
+def test_layered_canvas_reuses_the_still_layer_and_redraws_what_moves():
+    fig, ax, line = _demo_figure()
+    layers = LayeredCanvas(fig)
+    pictures = []
+    for height in (1, 2, 1):
+        line.set_ydata([0, height, 0])
+        pictures.append(encode_png(layers.rgba([line], "demo")))
+        assert np.array_equal(_pixels(pictures[-1]), _saved(fig))  # same as a full redraw
+    assert layers.full_draws == 1
+    assert pictures[0] == pictures[2] != pictures[1]
+    ax.set_title("another title")  # the still layer changed: a new key redraws it
+    layers.rgba([line], "other title")
+    assert layers.full_draws == 2
+    assert np.array_equal(layers.rgba([line], "other title")[..., :3], _saved(fig))
+    with pytest.raises(ValueError, match="belong to an Axes"):
+        layers.rgba([fig.text(0.5, 0.5, "figure text")], "demo")
+
+
+def test_figure_view_takes_figures_and_frames():
+    fig, _, line = _demo_figure()
+    view = FigureView(lambda layered: Frame(fig, [line], "k") if layered else fig)
+    view.show(layered=False)
+    whole = view.image.value
+    assert view.layers is None and whole[:4] == b"\x89PNG"
+    view.show(layered=True)
+    assert view.layers is not None and view.layers.figure is fig
+    assert np.array_equal(_pixels(view.image.value), _pixels(whole))
+
+
+def test_pinned_x_labels_stay_where_matplotlib_put_them():
+    fig, ax, _ = _demo_figure()
+    before = _saved(fig)
+    pin_xlabels(fig, [ax])
+    assert np.array_equal(_saved(fig), before)
