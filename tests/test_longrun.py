@@ -19,7 +19,11 @@ def test_declared_runs_cover_five_seeds_and_the_lengths_a_student_tries():
     for task in longrun.TASKS:
         mine = [r for r in runs if r.task == task]
         assert mine and {r.seed for r in mine} == set(range(5)), task
-    assert all({300, 1000, 3000, 10000} <= set(r.checkpoints) and r.steps == 10000 for r in runs)
+    # the image tasks to 10000 steps; notebooks 07 and 08's (audio, fingerprint) to 3000, where their
+    # measures have settled (their models cost 3-10x more per step)
+    for r in runs:
+        longest = 3000 if r.task in ("audio", "fingerprint") else 10000
+        assert {300, 1000, 3000} <= set(r.checkpoints) and r.steps == longest == max(r.checkpoints), r.name
     assert {r.loss for r in runs if r.task == "autoencoder"} == {"mse", "perceptual"}
 
 

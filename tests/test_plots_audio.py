@@ -34,3 +34,15 @@ def test_interpolation_figure_shows_measured_and_theory():
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert labels[:4] == ["nearest: theory", "nearest: measured", "linear: theory", "linear: measured"]
     assert "input Nyquist (2 kHz)" in labels and "images of the input" in labels
+
+
+def test_fingerprint_profiles_show_differences_from_the_reference():
+    from nbhelpers.plots.fingerprints import plot_fingerprint_profiles
+
+    freqs = torch.linspace(0.28, 0.7, 15)
+    fig = plot_fingerprint_profiles(freqs, {"real": torch.zeros(15), "blurred": -torch.arange(15.0)})
+    left, right = fig.axes[:2]
+    assert list(right.lines[0].get_ydata()) == [0.0] * 15  # the reference minus itself
+    assert list(right.lines[1].get_ydata()) == list(-torch.arange(15.0).numpy())
+    labels = [t.get_text() for t in left.get_legend().get_texts()]
+    assert labels == ["real", "blurred", "checkerboard (corner)"]

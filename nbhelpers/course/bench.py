@@ -4,7 +4,9 @@ Run ``make bench`` (or ``python -m nbhelpers.course.bench notebooks/*.ipynb``). 
 executed headless with nbclient in a fresh process, without writing it back; the peak
 resident memory is the kernel's. Prints a Markdown table and checks the budgets (every
 notebook <= 30 s, the whole suite <= 180 s, each explorer's updates <= 50 ms median and
-<= 100 ms at the 95th percentile); exits 1 when a budget is exceeded.
+<= 100 ms at the 95th percentile, and the shared-cores targets of :mod:`.contention`: four
+concurrent trainings each within 3x one alone, one alone within 1.3x of torch's default
+threads); exits 1 when a budget is exceeded.
 """
 
 from __future__ import annotations
@@ -138,8 +140,22 @@ def main(argv: list[str] | None = None) -> int:
     extra = _training_throughput()
     if extra:
         print(extra)
+    ok &= _contention()
     print("\nall budgets met" if ok else "\nBUDGET EXCEEDED")
     return 0 if ok else 1
+
+
+def _contention() -> bool:
+    """Print the shared-cores table (:mod:`.contention`); True when its targets are met."""
+    from .contention import ALONE_FACTOR, FAIR_FACTOR, contention_table, format_table
+
+    rows, met = contention_table()
+    print("\nshared cores: copies of the notebooks' training run at once (one thread each under the "
+          "policy; torch's own thread count without it)")
+    print(format_table(rows))
+    print(f"targets: 4 copies within {FAIR_FACTOR:g}x one copy alone; one copy within {ALONE_FACTOR:g}x "
+          f"of torch's default threads: {'met' if met else 'MISSED'}")
+    return met
 
 
 def _training_throughput() -> str:

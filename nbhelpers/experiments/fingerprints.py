@@ -292,10 +292,10 @@ def mse_spectral_loss(weight: float = SPECTRAL_WEIGHT) -> LossFn:
     :func:`.training.train`'s ``loss``).
 
     :data:`SPECTRAL_WEIGHT` (0.01) makes the spectral term 15% of the total for the deconv3 patch
-    autoencoder at initialisation (MSE 0.19, spectral loss 3.4 decades^2 on 256 training patches,
-    seed 0; 20% and 29% for deconv3_last_nearest and nearest): a correction, not the objective. It
-    grows relative to the MSE as the reconstruction improves (about 57% of the total after 1000
-    steps, MSE 0.0023, spectral loss 0.31), which is when the high band is left to tune.
+    autoencoder at initialisation (MSE 0.19, spectral loss 3.3 decades^2 on 256 training patches,
+    seed 0; 16% and 22% for deconv3_last_nearest and nearest): a correction, not the objective. It
+    grows relative to the MSE as the reconstruction improves (about half of the total after 1000
+    steps: MSE 0.0022, spectral loss 0.22), when only the high band is left to tune.
 
     Args:
         weight: >= 0 (0: plain MSE).

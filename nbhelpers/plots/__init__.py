@@ -3,8 +3,8 @@
 Every function here takes already-computed data (tensors or arrays) and returns a
 ``matplotlib.figure.Figure`` (or, in :mod:`.tables`, text); none of them runs an experiment.
 One module per topic: :mod:`.overlap`, :mod:`.spectra`, :mod:`.stacking`, :mod:`.learning`,
-:mod:`.gradients`, :mod:`.fixes`, :mod:`.audit`, :mod:`.audio`, :mod:`.tables`; :mod:`.style` holds the house
-style.
+:mod:`.gradients`, :mod:`.fixes`, :mod:`.audit`, :mod:`.audio`, :mod:`.fingerprints`,
+:mod:`.tables`; :mod:`.style` holds the house style.
 """
 
 from .audio import (
@@ -17,6 +17,7 @@ from .audit import (
     plot_model_outputs,
     plot_signal_spectra,
 )
+from .fingerprints import plot_fingerprint_profiles
 from .fixes import (
     FIX_COLORS,
     FIX_LABELS,
@@ -99,6 +100,7 @@ __all__ = [
     "plot_coverage_grid",
     "plot_dampening",
     "plot_feature_visualizations",
+    "plot_fingerprint_profiles",
     "plot_gan_index",
     "plot_generator_periods",
     "plot_gradient_index_by_design",
