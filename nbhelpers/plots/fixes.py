@@ -30,6 +30,11 @@ FIX_LABELS = {
     "subpixel_blur": "sub-pixel + blur",
     "subpixel_icnr": "sub-pixel + ICNR",
     "subpixel_icnr_blur": "sub-pixel + ICNR + blur",
+    # notebook 08's last-layer swaps and notebook 07's audio kinds
+    "deconv3_last_nearest": "deconv k=3, last layer nearest",
+    "deconv3_last_bilinear": "deconv k=3, last layer bilinear",
+    "transposed": "transposed k=4, s=2",
+    "linear": "linear resize-conv",
 }
 
 

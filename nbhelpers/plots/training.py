@@ -42,7 +42,10 @@ def plot_training_length(
     """
     fig, axes = new_figure(1, len(panels), 5.2 * len(panels), 3.8)
     x = np.asarray(steps, dtype=float)
-    spare = iter(("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"))  # Okabe-Ito
+    kinds = {kind for curves in panels.values() for kind in curves}
+    taken = {FIX_COLORS[k].lower() for k in kinds if k in FIX_COLORS}
+    spare = iter(c for c in ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
+                 if c not in taken)  # Okabe-Ito, none that a known kind already uses
     colors: dict[str, str] = {}
     for ax, (label, curves) in zip(axes[0], panels.items()):
         for kind, values in curves.items():
