@@ -57,7 +57,7 @@ def check_spectral_loss(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
                 exercise,
                 case,
                 round(expected, 5),
-                round(float(got), 5),
+                round(float(got.detach()), 5),
                 "average the channels' power spectra (mean removed), take the ring averages by true "
                 "frequency (radial_profile), drop DC, compare log10(P + 1e-6) of both, square, average.",
             )
