@@ -43,3 +43,23 @@ def _every_plot_reads_at_laptop_size(request, monkeypatch):
     problems = {id(f): figure_problems(f) for f in made}
     bad = [p for p in problems.values() if p]
     assert not bad, f"{len(bad)} of {len(made)} figures would not read at laptop size: {bad[:3]}"
+
+
+@pytest.fixture
+def shows_full_redraw():
+    """A check for explorers: the widget's PNG has the same RGB pixels as a plain full ``savefig`` of
+    the explorer's figure (what the cached, layered drawing must reproduce)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    def pixels(png: bytes) -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+    def check(explorer: object) -> bool:
+        buffer = io.BytesIO()
+        explorer.figure.savefig(buffer, format="png")
+        return bool((pixels(explorer.view.image.value) == pixels(buffer.getvalue())).all())
+
+    return check

@@ -25,12 +25,18 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
-import torch
 from torch import nn
 
 from .._validate import check_choice, check_input_shape, check_model
 from ..layers.convert import KINDS, _odd, replacement_for, unsupported_reason
-from ..layers.upsampling import Blur2d, ResizeConv1d, ResizeConv2d, SubPixelConv1d, SubPixelConv2d, icnr_
+from ..layers.upsampling import (
+    Blur2d,
+    ResizeConv1d,
+    ResizeConv2d,
+    SubPixelConv1d,
+    SubPixelConv2d,
+    _icnr_pair_,
+)
 from .advice import is_icnr, is_offending
 from .tracing import RESIZES, TRANSPOSED, Feeder, Site, find_resolution_changes
 
@@ -136,14 +142,6 @@ def _feeder_name(model: nn.Module, feeder: Feeder) -> str:
     return f"a functional conv in {feeder.name}"
 
 
-@torch.no_grad()
-def _icnr_feeder(feeder: Feeder, scale: int) -> None:
-    icnr_(feeder.weight, scale)
-    if feeder.bias is not None:
-        bias = feeder.bias.view(-1, scale ** (feeder.weight.dim() - 2))
-        bias.copy_(bias[:, :1].expand_as(bias))
-
-
 def _fix_transposed(model: nn.Module, site: Site, kind: str) -> Conversion:
     module = site.module
     what = f"{site.kind} k={module.kernel_size[0]} s={module.stride[0]}" + \
@@ -185,7 +183,7 @@ def _fix_shuffle(model: nn.Module, site: Site, kind: str, blur: bool, traced: bo
         return Conversion(site.name, what, "replaced", f"ResizeConv2d({new.extra_repr()}), kernel {size}")
     if is_icnr(feeder, scale, feeder.weight.dim() - 2) and not blur:
         return Conversion(site.name, what, "kept", "already ICNR-initialised")
-    _icnr_feeder(feeder, scale)
+    _icnr_pair_(feeder.weight, feeder.bias, scale)
     detail = f"ICNR on {_feeder_name(model, feeder)}"
     if blur and site.module is not None:
         _set(model, _path(model, site.module), nn.Sequential(site.module, Blur2d(scale)))
@@ -206,7 +204,7 @@ def _fix_own_subpixel(model: nn.Module, site: Site, kind: str, blur: bool) -> Co
         return Conversion(site.name, what, "replaced", f"{cls.__name__}({new.extra_repr()})")
     changes = []
     if not module.icnr:
-        _icnr_feeder(Feeder("", module.conv, module.conv.weight, module.conv.bias), module.scale)
+        _icnr_pair_(module.conv.weight, module.conv.bias, module.scale)
         module.icnr = True
         changes.append("ICNR")
     if blur and isinstance(module, SubPixelConv2d) and isinstance(module.blur, nn.Identity):

@@ -39,10 +39,11 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
-from .._validate import check_input_shape, check_int, check_model, check_positive, check_tensor
-from ..measures.periodic import checkerboard_floor, checkerboard_index, polyphase_means
+from .._validate import check_input_shape, check_int, check_model, check_positive
+from ..measures.periodic import _prepare, checkerboard_floor, checkerboard_index, polyphase_means
 from ..runtime import model_device
 from .measure import audit
+from .report import json_ready
 from .tracing import _first_tensor
 
 # A clean model (resize-convolution, identity) maps a constant input to a constant output up to
@@ -119,16 +120,7 @@ class ProbeReport:
 
     def to_dict(self) -> dict:
         """Plain-Python version for tools (JSON-serialisable; +-inf become 'inf' / '-inf')."""
-        def clean(value):
-            if isinstance(value, float) and math.isinf(value):
-                return "inf" if value > 0 else "-inf"
-            if isinstance(value, dict):
-                return {str(k): clean(v) for k, v in value.items()}
-            if isinstance(value, (list, tuple)):
-                return [clean(v) for v in value]
-            return value
-
-        out = clean(asdict(self))
+        out = json_ready(asdict(self))
         out["flagged"] = self.flagged
         return out
 
@@ -243,16 +235,8 @@ def periodic_share(y: torch.Tensor, period: int, *, ndim: int, border: int = 0) 
         mean(y**2)), m the polyphase means (energy-weighted over signals); dimensionless, in
         [0, 1]; 0 for an all-zero y.
     """
-    ndim = check_int("ndim", ndim, 1, 2)
-    y = check_tensor("y", y, min_rank=ndim)
-    p = check_int("period", period, 2)
-    b = check_int("border", border, 0)
-    sizes = [n - 2 * b for n in y.shape[-ndim:]]
-    if min(sizes) < p:
-        raise ValueError(f"period={p} with border={b} does not fit the spatial shape "
-                         f"{tuple(y.shape[-ndim:])} of y")
-    crop = [slice(None)] * (y.dim() - ndim) + [slice(b, b + (n // p) * p) for n in sizes]
-    y = y[tuple(crop)].to(torch.float64)
+    y, p, ndim = _prepare(y, period, ndim, border)  # validated, cropped by border and to a multiple of p
+    y = y.to(torch.float64)
     axes = tuple(range(-ndim, 0))
     m = polyphase_means(y, p, ndim=ndim)
     pattern = (m - m.mean(dim=axes, keepdim=True)).pow(2).mean(dim=axes).sum()

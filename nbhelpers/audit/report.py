@@ -77,16 +77,7 @@ class AuditReport:
 
     def to_dict(self) -> dict:
         """Plain-Python version for tools (JSON-serialisable; inf becomes the string 'inf')."""
-        def clean(value):
-            if isinstance(value, float) and math.isinf(value):
-                return "inf"
-            if isinstance(value, dict):
-                return {str(k): clean(v) for k, v in value.items()}
-            if isinstance(value, (list, tuple)):
-                return [clean(v) for v in value]
-            return value
-
-        return clean(asdict(self))
+        return json_ready(asdict(self))
 
     def __str__(self) -> str:
         lines = [f"Checkerboard audit of {self.model_name}: input {self.input_shape} -> output "
@@ -173,6 +164,17 @@ class AuditReport:
 
 def _hz(value: float) -> str:
     return f"{value:.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def json_ready(value: object) -> object:
+    """``value`` with dict keys as strings, tuples as lists and +-inf as 'inf' / '-inf' (for JSON)."""
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    return value
 
 
 def _size(size: tuple[int, ...]) -> str:

@@ -212,12 +212,17 @@ def icnr_conv_(conv: nn.Conv1d | nn.Conv2d, scale: int = 2) -> nn.Conv1d | nn.Co
     """
     if not isinstance(conv, (nn.Conv1d, nn.Conv2d)):
         raise TypeError(f"conv must be an nn.Conv1d or nn.Conv2d, got {type(conv).__name__}")
-    icnr_(conv.weight, scale)
-    if conv.bias is not None:
-        copies = check_int("scale", scale, 1) ** (conv.weight.dim() - 2)
-        bias = conv.bias.view(-1, copies)
-        bias.copy_(bias[:, :1].expand_as(bias))
+    _icnr_pair_(conv.weight, conv.bias, scale)
     return conv
+
+
+@torch.no_grad()
+def _icnr_pair_(weight: torch.Tensor, bias: torch.Tensor | None, scale: int) -> None:
+    """ICNR on a weight (:func:`icnr_`) and the same bias for each group of scale**d outputs."""
+    icnr_(weight, scale)
+    if bias is not None:
+        groups = bias.view(-1, check_int("scale", scale, 1) ** (weight.dim() - 2))
+        groups.copy_(groups[:, :1].expand_as(groups))
 
 
 class SubPixelConv2d(nn.Module):
@@ -275,10 +280,7 @@ class SubPixelConv2d(nn.Module):
         self.shuffle = nn.PixelShuffle(self.scale)
         self.blur: nn.Module = Blur2d(self.scale) if blur and self.scale > 1 else nn.Identity()
         if icnr:
-            icnr_(self.conv.weight, self.scale)
-            with torch.no_grad():
-                bias = self.conv.bias.view(c_out, self.scale**2)
-                bias.copy_(bias[:, :1].expand_as(bias))
+            _icnr_pair_(self.conv.weight, self.conv.bias, self.scale)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.blur(self.shuffle(self.conv(_pad(x, self.pad, self.padding_mode))))
@@ -330,10 +332,7 @@ class SubPixelConv1d(nn.Module):
         self.conv = nn.Conv1d(c_in, self.c_out * self.scale, kernel_size,
                               groups=_check_groups(groups, c_in, self.c_out))
         if icnr:
-            icnr_(self.conv.weight, self.scale)
-            with torch.no_grad():
-                bias = self.conv.bias.view(self.c_out, self.scale)
-                bias.copy_(bias[:, :1].expand_as(bias))
+            _icnr_pair_(self.conv.weight, self.conv.bias, self.scale)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.conv(_pad(x, (self.pad, self.pad), self.padding_mode))
