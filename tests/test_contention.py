@@ -25,3 +25,11 @@ def test_table_and_targets(monkeypatch):
     assert not contention.contention_table((1, 4), 5, (1,))[1]
     times[("", 4)], times[("torch", 1)] = 2.5, 0.7  # one copy alone 1.43x slower than torch's default
     assert not contention.contention_table((1, 4), 5, (1,))[1]
+
+
+def test_command_line_prints_the_table(capsys):
+    """`python -m nbhelpers.course.contention` as the instructor notes give it (two tiny rounds)."""
+    status = contention.main(["--copies", "1", "--torch-copies", "1", "--steps", "2"])
+    out = capsys.readouterr().out
+    assert "| policy | 1 | 1 |" in out and "| torch default | 1 |" in out and "targets:" in out
+    assert status in (0, 1)  # two steps are too short to judge the targets; the table is the point
