@@ -22,7 +22,7 @@ help:
 	@echo "make notebooks  re-execute the notebooks in place (commit the result)"
 	@echo "make bench      time each notebook and the widget update"
 	@echo "make results    train the long runs (5 seeds, up to 10000 steps) into data/results/ (resumable)"
-	@echo "make results-check  re-run seed 0 of each long run to step 100 and compare with data/results/"
+	@echo "make results-check  are data/results/ untouched (seals) and still this code's (replays of the first 20 steps)?"
 	@echo "make claims     the claims ledger of the committed notebooks (measured, threshold, margin)"
 	@echo "make test-ui    JupyterLab + headless Chromium: widgets render and respond"
 	@echo "make grading    the exercises as an nbgrader course in build/grading/ (installs nbgrader when missing)"

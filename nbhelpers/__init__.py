@@ -12,8 +12,9 @@ subpackage of its concept:
 
 Compute functions take and return torch tensors and run on :func:`get_device` (CUDA when
 present, ``NBHELPERS_DEVICE`` overrides); functions given a model run on the model's device.
-Importing the package sets torch's CPU threads by :func:`nbhelpers.runtime.thread_policy` (one
-thread unless ``NBHELPERS_THREADS`` says otherwise), so processes sharing cores do not collapse.
+Importing the package sets torch's CPU threads by :func:`nbhelpers.runtime.thread_policy`: one
+thread on a shared server (JupyterHub, or ``NBHELPERS_SHARED=1``) so processes sharing cores do not
+collapse, the usable cores (up to 4) on a personal machine; ``NBHELPERS_THREADS`` overrides both.
 """
 
 from .audit import AuditReport, audit, replace_upsampling, sample_outputs
@@ -51,7 +52,7 @@ from .measures.spectra import power_spectrum, radial_profile
 from .runtime import apply_thread_policy as _apply_thread_policy
 from .runtime import get_device, seed_everything
 
-_THREADS = _apply_thread_policy()  # one CPU thread unless NBHELPERS_THREADS says otherwise
+_THREADS = _apply_thread_policy()  # by context: shared server 1 thread, personal the usable cores
 
 __version__ = "0.2.0"
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from nbhelpers.experiments import longrun
-from nbhelpers.experiments.longrun import RunConfig, check, compare, declared_runs, result_path, run_all
+from nbhelpers.experiments.longrun import RunConfig, check, declared_runs, result_path, run_all
 from nbhelpers.experiments.tasks import PerceptualLoss
 from nbhelpers.experiments.training import train
 
@@ -44,31 +44,27 @@ def test_checkpoints_in_train_do_not_change_the_training(tmp_path):
         train(a, data, steps=5, progress=False, checkpoints=(6,), on_checkpoint=print)
 
 
-def test_a_stored_run_is_skipped_checked_and_a_tampered_file_fails(tmp_path, capsys):
+def test_a_stored_run_is_skipped_sealed_replayed_and_a_tampered_file_fails(tmp_path):
     torch.set_num_threads(1)
     run_all([SHORT], tmp_path, jobs=1)
     stored = json.loads(result_path(SHORT, tmp_path).read_text())
     assert [c["step"] for c in stored["checkpoints"]] == [0, 20, 40]  # 0: the model at initialisation
     assert {"command", "commit", "torch", "device", "date", "wall_seconds"} <= set(stored["provenance"])
+    # the replay is the same run stopped at step 20: here a checkpoint of the run itself
+    assert stored["replay"]["measured"] == {k: v for k, v in stored["checkpoints"][1].items() if k != "step"}
+    assert stored["seal"].startswith("sha256:")
     assert run_all([SHORT], tmp_path, jobs=1) == []  # resumable: nothing left to do
-    assert check([SHORT], tmp_path, steps=20) == []
-    stored["checkpoints"][1]["index"] *= 1.2  # a hand edit
+    assert check([SHORT], tmp_path, [SHORT]) == []
+    stored["checkpoints"][2]["index"] *= 1.2  # a hand edit
     result_path(SHORT, tmp_path).write_text(json.dumps(stored))
-    problems = check([SHORT], tmp_path, steps=20)
-    assert problems and problems[0].startswith("autoencoder-deconv3-mse-s0: index at step 20")
-    assert check([RunConfig("nearest", 0, steps=40)], tmp_path) == [
-        f"autoencoder-nearest-mse-s0: no stored result at {tmp_path / 'autoencoder-nearest-mse-s0.json'}"]
-
-
-def test_compare_uses_relative_and_absolute_tolerances():
-    stored = {"checkpoints": [{"step": 100, "index": 0.1, "psnr": 25.0, "ssim": 0.7, "mse": 0.01}]}
-    close = {"checkpoints": [{"step": 100, "index": 0.104, "psnr": 25.15, "ssim": 0.705,
-                              "mse": 0.0102}]}
-    assert compare(stored, close) == []
-    far = {"checkpoints": [{"step": 100, "index": 0.1, "psnr": 25.5, "ssim": 0.7, "mse": 0.01}]}
-    assert compare(stored, far)[0].startswith("psnr at step 100")
-    missing = compare(stored, {"checkpoints": [{"step": 300, "index": 0.1}]})
-    assert missing == ["no stored checkpoint at step 300"]
+    problems = check([SHORT], tmp_path, [SHORT])
+    assert problems == ["autoencoder-deconv3-mse-s0: autoencoder-deconv3-mse-s0.json was edited after `make "
+                        "results` wrote it (its seal does not match its contents); restore it (git checkout) "
+                        "or re-run it"]
+    missing = RunConfig("nearest", 0, steps=40)
+    assert check([missing], tmp_path, [missing]) == [
+        f"autoencoder-nearest-mse-s0: no stored result at {tmp_path / 'autoencoder-nearest-mse-s0.json'}; "
+        "run `make results`"]
 
 
 def test_perceptual_loss_is_fixed_and_blind_to_what_pooling_averages():

@@ -120,3 +120,35 @@ def test_cell_counts_are_written_in_the_2d_map_only_when_small():
     assert colors == {"black", "white"}
     explorer.update(8, 4, 1, 2)  # 28 x 28: too small to read, no counts
     assert not any(line.get_visible() for line in explorer.counts.lines)
+
+
+def test_2d_map_is_the_2d_coverage_of_the_measures():
+    """The explorer builds the 2D map as the outer product of the 1D map (numpy's is faster)."""
+    import numpy as np
+
+    from nbhelpers.measures.overlap import coverage
+
+    explorer = OverlapExplorer()
+    for k, s, layers in [(3, 2, 1), (8, 4, 3), (1, 3, 2), (5, 1, 2)]:
+        explorer.update(k, s, layers, 2)
+        expected = coverage([k] * layers, [s] * layers, n_in=explorer.n_in, ndim=2).cpu().numpy()
+        shown = np.asarray(explorer.heatmap.get_array())
+        assert shown.dtype == expected.dtype and np.array_equal(shown, expected), (k, s, layers)
+
+
+def test_cached_text_never_leaves_a_stale_picture(shows_full_redraw):
+    """Cold text caches, then warm ones: a setting and back gives the very same bytes and text."""
+    from nbhelpers.widgets import textcache
+
+    textcache.clear()
+    explorer = OverlapExplorer()
+    pictures, texts = {}, {}
+    for setting in [(3, 2, 1, 1), (5, 3, 2, 1), (3, 2, 1, 2), (7, 2, 1, 1)]:
+        explorer.update(*setting)
+        pictures[setting], texts[setting] = explorer.view.image.value, explorer.text.value
+        assert shows_full_redraw(explorer), setting
+    assert len(set(pictures.values())) == len(pictures)
+    for setting in reversed(list(pictures)):
+        explorer.update(*setting)
+        assert explorer.view.image.value == pictures[setting], setting
+        assert explorer.text.value == texts[setting], setting

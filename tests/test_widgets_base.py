@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from nbhelpers.widgets.base import FigureView, Frame, LayeredCanvas, encode_png, figure_png, pin_xlabels
+from nbhelpers.widgets.textcache import cached_text
 
 
 def _pixels(png: bytes) -> np.ndarray:
@@ -84,3 +85,42 @@ def test_pinned_x_labels_stay_where_matplotlib_put_them():
     before = _saved(fig)
     pin_xlabels(fig, [ax])
     assert np.array_equal(_saved(fig), before)
+
+
+def test_cached_text_draws_the_same_pixels_as_matplotlib():
+    """Reused layouts and glyph bitmaps give matplotlib's own pixels, cold or warm, whatever the
+    sub-pixel position, rotation, size, weight, colour, alpha, antialiasing or font settings."""
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from nbhelpers.widgets import textcache
+
+    rng = np.random.default_rng(0)
+    fig = Figure(figsize=(4, 3), dpi=100)
+    canvas = FigureCanvasAgg(fig)
+    texts = [fig.text(0, 0, "") for _ in range(12)]
+    texts.append(fig.text(0.1, 0.1, r"math $x^2$ is drawn the usual way"))
+    words = ["coverage", "output position", "k=3,s=2 x3 + m=2", "0.25", "AVAWTo ffi", "µ² ½", "two\nlines"]
+    textcache.clear()
+    for trial in range(8):
+        for text in texts[:-1]:
+            text.set_position(rng.uniform(0, 1, size=2))
+            text.set_text(str(rng.choice(words)))
+            text.set_rotation(rng.choice([0, 90, 30, -12.5]))
+            text.set_fontsize(rng.choice([7, 9, 9.5, 10, 13]))
+            text.set_color(str(rng.choice(["k", "C1", "0.4"])))
+            text.set_alpha(rng.choice([None, 0.5]))
+            text.set_antialiased(bool(rng.random() < 0.8))
+            text.set_fontweight(str(rng.choice(["normal", "bold"])))
+            text.set_ha(str(rng.choice(["left", "center", "right"])))
+        with mpl.rc_context({"font.family": "monospace"} if trial >= 6 else {}):
+            canvas.draw()
+            plain = np.asarray(canvas.buffer_rgba()).copy()
+            for _ in range(2):  # the first draw fills the caches, the second reads them
+                renderer = canvas.get_renderer()
+                with cached_text(renderer):
+                    canvas.draw()
+                assert np.array_equal(np.asarray(canvas.buffer_rgba()), plain), trial
+                assert "draw_text" not in vars(renderer)  # a savefig elsewhere draws as usual
+    if textcache.SUPPORTED:
+        assert textcache._layouts and textcache._glyphs

@@ -88,3 +88,20 @@ def test_stack_panels_follow_the_setting():
     explorer.update([9], [2])  # impossible: the picture says why, no panel is drawn
     assert "Cannot draw" in explorer.message.get_text()
     assert not any(ax.get_visible() for ax in explorer.figure.axes)
+
+
+def test_cached_text_never_leaves_a_stale_picture(shows_full_redraw):
+    """Cold text caches, then warm ones: a setting and back gives the very same bytes and text."""
+    from nbhelpers.widgets import textcache
+
+    textcache.clear()
+    explorer = StackExplorer()
+    pictures, texts = {}, {}
+    for setting in SETTINGS:
+        explorer.update(*setting)
+        pictures[repr(setting)], texts[repr(setting)] = explorer.view.image.value, explorer.text.value
+    for setting in SETTINGS[::-1]:
+        explorer.update(*setting)
+        assert explorer.view.image.value == pictures[repr(setting)], setting
+        assert explorer.text.value == texts[repr(setting)], setting
+        assert shows_full_redraw(explorer), setting

@@ -162,10 +162,13 @@ def run_colour(config: object, device: torch.device, progress: bool) -> Measured
     return train_colour(config, device, progress)[1:]
 
 
-def run_downsampling(config: object, device: torch.device, progress: bool) -> Measured:
-    """Notebook 04's classifier of one downsampling design (7 source images, 1024 training patches):
-    held-out accuracy and the artifacts of its input gradients (index of |gradient|, phase ratio,
-    share of gradient power above 0.35 cycles/pixel)."""
+def train_downsampling(
+    config: object, device: torch.device, progress: bool = True
+) -> tuple[nn.Module, list[dict], float]:
+    """Notebook 04's classifier of one downsampling design (7 source images, 1024 training patches),
+    trained and measured as a long run is: held-out accuracy and the artifacts of its input gradients
+    (index of |gradient|, phase ratio, share of gradient power above 0.35 cycles/pixel). Returns
+    (trained model, checkpoints, seconds)."""
     train_x, train_y = image_source_task(1024, size=32, split="train", seed=0, device=device)
     heldout_x, heldout_y = image_source_task(256, size=32, split="heldout", seed=0, device=device)
 
@@ -178,7 +181,12 @@ def run_downsampling(config: object, device: torch.device, progress: bool) -> Me
     seed_everything(config.seed)
     model = downsampling_cnn(config.kind)
     data = (train_x, train_y)
-    return _train(config, model, data, nn.functional.cross_entropy, device, progress, measure)[1:]
+    return _train(config, model, data, nn.functional.cross_entropy, device, progress, measure)
+
+
+def run_downsampling(config: object, device: torch.device, progress: bool) -> Measured:
+    """Long-run form of :func:`train_downsampling`."""
+    return train_downsampling(config, device, progress)[1:]
 
 
 def run_gan(config: object, device: torch.device, progress: bool) -> Measured:
