@@ -115,3 +115,13 @@ def test_main_judges_by_ratio_and_exits_1_when_over(monkeypatch, capsys):
     seconds["b.ipynb"] = 29.0  # 14.5 loop-times
     calibrations = iter([{"seconds": 2.0, "threads": 1, "device": "cpu"}] * 2)
     assert bench.main(list(seconds)) == 0 and "all budgets met" in capsys.readouterr().out
+
+
+def test_the_kernels_are_benchmarked_as_on_a_class_server_unless_told_otherwise():
+    from nbhelpers.course.bench import kernel_environment
+    from nbhelpers.runtime import thread_policy
+
+    assert kernel_environment({"PATH": "/bin"}) == {"PATH": "/bin", "NBHELPERS_SHARED": "1"}
+    assert thread_policy(kernel_environment({})).threads == 1
+    assert kernel_environment({"NBHELPERS_THREADS": "2"}) == {"NBHELPERS_THREADS": "2"}
+    assert kernel_environment({"NBHELPERS_SHARED": "0"}) == {"NBHELPERS_SHARED": "0"}
