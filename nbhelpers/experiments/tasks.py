@@ -25,6 +25,7 @@ wall time.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 
@@ -162,6 +163,14 @@ def run_colour(config: object, device: torch.device, progress: bool) -> Measured
     return train_colour(config, device, progress)[1:]
 
 
+@functools.lru_cache(maxsize=2)
+def _downsampling_data(device: str) -> tuple[torch.Tensor, ...]:
+    """Notebook 04's training and held-out patches with their labels, built once per device (0.5 s;
+    a notebook trains six designs on them). Nothing writes into them: training indexes them."""
+    return (*image_source_task(1024, size=32, split="train", seed=0, device=device),
+            *image_source_task(256, size=32, split="heldout", seed=0, device=device))
+
+
 def train_downsampling(
     config: object, device: torch.device, progress: bool = True
 ) -> tuple[nn.Module, list[dict], float]:
@@ -169,8 +178,7 @@ def train_downsampling(
     trained and measured as a long run is: held-out accuracy and the artifacts of its input gradients
     (index of |gradient|, phase ratio, share of gradient power above 0.35 cycles/pixel). Returns
     (trained model, checkpoints, seconds)."""
-    train_x, train_y = image_source_task(1024, size=32, split="train", seed=0, device=device)
-    heldout_x, heldout_y = image_source_task(256, size=32, split="heldout", seed=0, device=device)
+    train_x, train_y, heldout_x, heldout_y = _downsampling_data(str(device))
 
     def measure(model: nn.Module) -> dict:
         found = measure_input_gradients(model, heldout_x, heldout_y)
