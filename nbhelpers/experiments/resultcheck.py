@@ -2,8 +2,9 @@
 
 Training amplifies rounding. The same float32 run on two CPUs (or with other vector kernels, or
 another thread count) agrees to 1e-5 at initialisation (2e-4 where a max pool's arg-max ties), to
-2.3e-4 after 20 steps, and by step 100 it can differ by 60% (the spectral-loss run: index 0.028 on the Intel Xeon that stored it,
-0.046 on an AMD EPYC with its AVX2 kernels, 0.053 with ``ATEN_CPU_CAPABILITY=default``). A check
+2.3e-4 after 20 steps, and by step 100 it can differ by 60% (the spectral-loss run: index 0.028
+on the Intel Xeon that stored it, 0.046 on an AMD EPYC with its AVX2 kernels, 0.053 with
+``ATEN_CPU_CAPABILITY=default``). A check
 that re-runs a stored trajectory and compares the end of it therefore tests the CPU, not the code.
 This check does three things instead, none of which depends on the CPU's rounding:
 
