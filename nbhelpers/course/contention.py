@@ -120,18 +120,17 @@ def check_targets(rows: list[dict]) -> list[dict]:
     """The targets the rows allow judging: each a dict with ``name``, ``ratio``, ``limit``,
     ``met`` and ``text`` (one line with the numbers). A target whose rounds were not run is left out."""
     checks = []
-    personal, default = _slowest(rows, "personal", 1), _slowest(rows, "torch", 1)
-    if personal is not None and default is not None:
-        ratio = personal / default
-        checks.append({"name": "alone", "ratio": ratio, "limit": ALONE_FACTOR, "met": ratio <= ALONE_FACTOR,
-                       "text": f"one copy alone, personal policy {personal:.2f} s vs torch's default "
-                               f"{default:.2f} s: {ratio:.2f}x (target <= {ALONE_FACTOR:g}x)"})
-    shared, four = _slowest(rows, "shared", 1), _slowest(rows, "shared", 4)
-    if shared is not None and four is not None:
-        ratio = four / shared
-        checks.append({"name": "fair", "ratio": ratio, "limit": FAIR_FACTOR, "met": ratio <= FAIR_FACTOR,
-                       "text": f"4 copies at once, shared-server policy: slowest {four:.2f} s vs "
-                               f"{shared:.2f} s alone: {ratio:.2f}x (target <= {FAIR_FACTOR:g}x)"})
+    targets = (("alone", ("personal", 1), ("torch", 1), ALONE_FACTOR,
+                "one copy alone, personal policy {a:.2f} s vs torch's default {b:.2f} s"),
+               ("fair", ("shared", 4), ("shared", 1), FAIR_FACTOR,
+                "4 copies at once, shared-server policy: slowest {a:.2f} s vs {b:.2f} s alone"))
+    for name, top, bottom, limit, text in targets:
+        a, b = _slowest(rows, *top), _slowest(rows, *bottom)
+        if a is None or b is None:
+            continue
+        ratio = a / b
+        checks.append({"name": name, "ratio": ratio, "limit": limit, "met": ratio <= limit,
+                       "text": text.format(a=a, b=b) + f": {ratio:.2f}x (target <= {limit:g}x)"})
     return checks
 
 
