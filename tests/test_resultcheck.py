@@ -166,3 +166,36 @@ def test_live_deviation_tells_the_stored_run_from_another_seed():
     assert resultcheck.live_deviation(live, seed0) <= 1 < resultcheck.live_deviation(live, seed1)
     with pytest.raises(ValueError, match="checkpoints"):
         resultcheck.live_deviation(live[:1], seed0)
+
+
+def test_add_replays_gives_an_old_file_its_replay_and_seal_and_leaves_sealed_files_alone(stored):
+    path = stored / f"{NAMES[2]}.json"
+    original = json.loads(path.read_text())
+    path.write_text(json.dumps({k: v for k, v in original.items() if k not in ("replay", "seal")}))
+    configs = [_config(n) for n in NAMES]
+    assert resultcheck.stored_problems(configs, stored)[0].startswith(f"{NAMES[2]}: stored without a seal")
+    assert longrun.add_replays(configs, stored) == [NAMES[2]]  # the two sealed copies are left alone
+    again = json.loads(path.read_text())
+    assert again["seal"] == resultcheck.seal_of(again) and again["checkpoints"] == original["checkpoints"]
+    replays = original["replay"]["measured"], again["replay"]["measured"]
+    assert max(resultcheck.deviations(*replays).values()) <= 1
+    assert resultcheck.check(configs, stored, configs) == []
+
+
+def test_the_command_line_checks_every_seed_when_asked(stored, monkeypatch, capsys):
+    configs = [_config(n) for n in NAMES]
+    monkeypatch.setattr(longrun, "declared_runs", lambda: configs)
+    monkeypatch.setattr(longrun, "check_runs", lambda: configs[:1])
+    assert longrun.main(["check", "--dir", str(stored)]) == 0
+    assert "3 stored runs checked for seal and declaration; 1 replayed" in capsys.readouterr().out
+    assert longrun.main(["check", "--all-seeds", "--dir", str(stored)]) == 0
+    assert "3 replayed" in capsys.readouterr().out
+    _edit(stored, NAMES[1], 3000, "index", 1.1)
+    assert longrun.main(["check", "--dir", str(stored)]) == 1
+    assert f"MISMATCH {NAMES[1]}: " in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_the_replay_on_a_gpu_matches_the_stored_cpu_replay(stored):
+    configs = [_config(n) for n in NAMES]
+    assert resultcheck.check(configs, stored, configs, device="cuda") == []
