@@ -169,8 +169,8 @@ def result_path(config: RunConfig, directory: Path = RESULTS_DIR) -> Path:
 
 def _run_and_store(config: RunConfig, directory: Path, progress: bool) -> str:
     torch.set_num_threads(1)  # one thread per process: the processes share the cores
-    record = run(config, device="cpu", progress=progress)
-    record["replay"] = replay_record(config, "cpu")
+    record = run(config, progress=progress)
+    record["replay"] = replay_record(config, "cpu")  # where `make results-check` replays by default
     record = sealed(record)
     path = result_path(config, directory)
     tmp = path.with_suffix(".tmp")

@@ -111,10 +111,12 @@ def replay(config: object, device: torch.device | str = "cpu") -> tuple[dict, di
     from .longrun import run
 
     device = torch.device(device)
-    if device.type == "cuda":  # TF32 rounds to 10 bits: far beyond the tolerance
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-    measured = run(replay_config(config), device=device, progress=False)["checkpoints"]
+    flags = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    try:  # TF32 rounds to 10 bits: far beyond the tolerance
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+        measured = run(replay_config(config), device=device, progress=False)["checkpoints"]
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = flags
     start, end = ({k: v for k, v in m.items() if k != "step"} for m in (measured[0], measured[-1]))
     return start, end
 
