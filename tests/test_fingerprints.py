@@ -152,3 +152,18 @@ def test_the_fingerprint_runs_are_declared_and_a_tiny_run_measures_every_checkpo
     with pytest.raises(ValueError, match="config.loss"):
         TASK_RUNNERS["fingerprint"](RunConfig("deconv3", 0, "perceptual", steps=2, checkpoints=(),
                                               task="fingerprint"), torch.device("cpu"), False)
+
+
+def test_the_detector_never_trains_on_its_test_rows():
+    """Disjoint by construction (the split) and by behaviour: with more features than training rows,
+    a detector that saw its test rows would memorise them (accuracy ~1 on two samples of one
+    distribution); one that did not stays near chance."""
+    train, test = fp._stratified_split(30, 50, 0.5, torch.Generator().manual_seed(0))
+    assert not (train & test).any() and (train | test).all()
+    assert int(test[:30].sum()) == 15 and int(test[30:].sum()) == 25  # the same share of each class
+    accuracies = []
+    for seed in range(4):
+        gen = torch.Generator().manual_seed(seed)
+        real, fake = torch.randn(40, 60, generator=gen), torch.randn(40, 60, generator=gen)
+        accuracies.append(fp.fit_detector(real, fake, seed=seed).accuracy)
+    assert max(accuracies) <= 0.8 and sum(accuracies) / len(accuracies) <= 0.65, accuracies

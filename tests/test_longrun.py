@@ -9,6 +9,7 @@ from nbhelpers.experiments import longrun
 from nbhelpers.experiments.longrun import RunConfig, check, declared_runs, result_path, run_all
 from nbhelpers.experiments.tasks import PerceptualLoss
 from nbhelpers.experiments.training import train
+from nbhelpers.measures.periodic import checkerboard_index
 
 SHORT = RunConfig("deconv3", 0, steps=40, checkpoints=(20, 40))
 
@@ -91,3 +92,26 @@ def test_curves_gather_seeds_and_steps():
     assert steps == [100, 300] and table["deconv3"].tolist() == [[0.3, 0.2], [0.2, 0.1]]
     with pytest.raises(ValueError, match="make results"):
         longrun.curves(results, "autoencoder", "perceptual", "index")
+
+
+def test_the_autoencoder_task_measures_the_batch_averaged_index():
+    """The stored index is the pattern every reconstruction shares (averaged over the 256 held-out
+    patches before the rms), computed here independently from the model's outputs; the per-image
+    index is a different number."""
+    from nbhelpers.experiments.data import natural_patches
+    from nbhelpers.experiments.tasks import train_autoencoder
+
+    torch.set_num_threads(1)
+    config = RunConfig("deconv3", 0, steps=1, checkpoints=(1,))
+    model, measured, _ = train_autoencoder(config, torch.device("cpu"), progress=False)
+    heldout = natural_patches(256, size=32, split="heldout", seed=0, device="cpu")
+    with torch.no_grad():
+        x = model.eval()(heldout).double()                                   # (N, 3, 32, 32)
+    phases = torch.stack([x[:, :, r::2, c::2].mean(dim=(-2, -1)) for r in (0, 1) for c in (0, 1)], dim=-1)
+    pattern = phases.mean(dim=0)                                             # (3, 4): shared by all
+    rms = (pattern - pattern.mean(dim=-1, keepdim=True)).pow(2).mean(dim=-1).sqrt()
+    spread = x.var(dim=(-2, -1), unbiased=False).mean(dim=0).sqrt()
+    by_hand = float((rms / spread).mean())
+    assert measured[-1]["index"] == pytest.approx(by_hand, rel=1e-5)
+    per_image = float(checkerboard_index(x, 2, ndim=2, reduce="mean"))
+    assert abs(per_image / by_hand - 1) > 0.01  # 8% here: far beyond the 1e-5 the check allows
