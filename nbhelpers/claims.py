@@ -39,6 +39,10 @@ _LINE = re.compile(
 )
 
 
+#: how a ledger line marks a control that is a transform of the measured values (it cannot fail)
+_TRANSFORM_MARK = "not a real control: the"
+
+
 class ClaimFailed(AssertionError):
     """A claim of a notebook does not hold (or its negative control does not fail)."""
 
@@ -55,6 +59,35 @@ def margin(value: float, op: str, threshold: float) -> float:
     if op == ">=":
         return max(value, 0.0) / threshold
     return math.inf if value <= 0 else threshold / value
+
+
+def control_transform(values: Sequence[float], controls: Sequence[float], rel: float = 1e-6) -> str | None:
+    """Whether ``controls`` are a fixed function of ``values`` rather than a measurement of their own:
+    ``'reciprocal'`` (c = 1/v), ``'negation'`` (c = -v) or ``'offset'`` (c = v + k, one k for all, with
+    at least two different values), value by value in order or after sorting both; None otherwise. Such a
+    control fails by arithmetic whenever the claim holds (a ratio threshold >= 1, a difference
+    threshold > 0), so it proves nothing.
+
+    Args:
+        values, controls: the measured values and the control values (floats).
+        rel: relative tolerance of the comparison.
+    """
+    if len(values) != len(controls) or not values:
+        return None
+
+    def close(a: Sequence[float], b: Sequence[float]) -> bool:
+        return all(math.isclose(x, y, rel_tol=rel, abs_tol=rel * 1e-6) for x, y in zip(a, b))
+
+    for order in (lambda x: list(x), sorted):
+        v, c = order(values), order(controls)
+        if all(x != 0 for x in v) and (close(order([1 / x for x in values]), c)):
+            return "reciprocal"
+        if close(order([-x for x in values]), c):
+            return "negation"
+        shift = [b - a for a, b in zip(v, c)]
+        if len(set(v)) > 1 and close(shift, [shift[0]] * len(shift)):  # equal values fit any shift
+            return "offset"
+    return None
 
 
 def _values(name: str, measured: object) -> tuple[float, ...]:
@@ -103,6 +136,7 @@ class Claim:
     threshold: float
     required: int
     controls: tuple[float, ...] = ()
+    control_kind: str | None = None  # 'reciprocal', 'negation', 'offset': a transform, not a control
 
     @property
     def margins(self) -> tuple[float, ...]:
@@ -138,6 +172,8 @@ class Claim:
                 f"({which}{count})")
         if self.controls:
             text += "; control " + " · ".join(_number(v) for v in self.controls) + " fails"
+        if self.control_kind:
+            text += f" [{_TRANSFORM_MARK} {self.control_kind} of the measured values]"
         return text
 
 
@@ -184,7 +220,8 @@ def claim(
         raise ValueError(f"at_least must be between 1 and the number of values ({len(values)}), "
                          f"got {at_least!r}")
     controls = () if control is None else _values("control", control)
-    result = Claim(id, " ".join(statement.split()), values, op, float(threshold), required, controls)
+    result = Claim(id, " ".join(statement.split()), values, op, float(threshold), required, controls,
+                   control_transform(values, controls))
     print(result.line())
     if not result.holds:
         raise ClaimFailed(f"claim {id} does not hold: {result.line()}")
@@ -210,6 +247,7 @@ class LedgerEntry:
     threshold: str
     margin: float
     holds: bool
+    control: str = ""  # 'real', 'none', or the transform ('reciprocal', 'negation', 'offset')
 
 
 def read_ledger(paths: Sequence[str | Path]) -> list[LedgerEntry]:
@@ -231,8 +269,35 @@ def read_ledger(paths: Sequence[str | Path]) -> list[LedgerEntry]:
                     if match:
                         entries.append(LedgerEntry(
                             path.name, match["id"], match["statement"], match["measured"], match["op"],
-                            match["threshold"], float(match["margin"]), match["mark"] == "✓"))
+                            match["threshold"], float(match["margin"]), match["mark"] == "✓",
+                            _control_of(line)))
     return entries
+
+
+def _control_of(line: str) -> str:
+    """'real', 'none' or the transform a ledger line reports for its control."""
+    if f"[{_TRANSFORM_MARK} " in line:
+        return line.split(f"[{_TRANSFORM_MARK} ", 1)[1].split(" ", 1)[0]
+    return "real" if "; control " in line else "none"
+
+
+def ledger_summary(entries: Sequence[LedgerEntry]) -> str:
+    """The ledger in numbers: claims, how many have a control that could fail, which have a control
+    that is a transform of their measured values (it cannot fail), which have none, the smallest
+    margin."""
+    transforms = [e.id for e in entries if e.control not in ("real", "none")]
+    without = [e.id for e in entries if e.control == "none"]
+    notebooks = len({e.notebook for e in entries})
+    real = len(entries) - len(transforms) - len(without)
+    text = (f"{len(entries)} claims in {notebooks} notebooks; {real} "
+            f"with a control that could fail, {len(transforms)} whose control is a transform of the "
+            f"measured values (it cannot fail), {len(without)} without a control; smallest margin "
+            f"{min((e.margin for e in entries), default=math.nan):.3g}x")
+    if transforms:
+        text += "\ncontrols that cannot fail: " + ", ".join(transforms)
+    if without:
+        text += "\nwithout a control: " + ", ".join(without)
+    return text
 
 
 def format_ledger(entries: Sequence[LedgerEntry]) -> str:
@@ -258,8 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     ids = [e.id for e in entries]
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     failing = [e.id for e in entries if not e.holds or e.margin < 1]
-    print(f"\n{len(entries)} claims in {len(args.notebooks)} notebooks; smallest margin "
-          f"{min((e.margin for e in entries), default=math.nan):.3g}x")
+    print("\n" + ledger_summary(entries))
     for problem, ids_ in (("repeated ids", repeated), ("failing claims", failing)):
         if ids_:
             print(f"{problem}: {', '.join(ids_)}", file=sys.stderr)

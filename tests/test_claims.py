@@ -127,3 +127,33 @@ def test_committed_outputs_carry_every_claim_of_the_source(path):
 def test_a_claim_ending_a_cell_adds_no_second_output():
     result = claim("01.quiet", "quiet", 2.0, ">=", 1.0)
     assert result._ipython_display_() is None  # IPython calls this instead of showing the repr
+
+
+def test_a_control_that_is_a_transform_of_the_measured_values_is_named():
+    from nbhelpers.claims import control_transform
+
+    assert control_transform([2.0, 4.0], [0.5, 0.25]) == "reciprocal"
+    assert control_transform([2.0, 4.0], [0.25, 0.5]) == "reciprocal"  # in another order
+    assert control_transform([2.0, -1.0], [-2.0, 1.0]) == "negation"
+    assert control_transform([2.0, 4.0], [1.0, 3.0]) == "offset"
+    assert control_transform([2.0, 4.0], [0.7, 1.1]) is None  # another case, measured
+    assert control_transform([2.0, 4.0], [0.5]) is None
+    assert control_transform([2.0], [1.0]) is None  # one value: any control is "an offset"
+    assert control_transform([0.0, 0.0], [3.0, 3.0]) is None  # equal values: likewise
+
+
+def test_the_ledger_marks_and_counts_controls_that_cannot_fail(capsys, tmp_path):
+    from nbhelpers.claims import ledger_summary
+
+    claim("01.real", "a ratio against another case", [3.0, 4.0], ">=", 2.0, control=[1.1, 0.9])
+    claim("01.fake", "a ratio against its own reciprocal", [3.0, 4.0], ">=", 2.0, control=[1 / 3, 1 / 4])
+    lines = capsys.readouterr().out
+    assert "not a real control: the reciprocal of the measured values" in lines.splitlines()[1]
+    nb = {"cells": [{"cell_type": "code", "outputs": [{"output_type": "stream", "text": [lines]}]}]}
+    path = tmp_path / "01_x.ipynb"
+    path.write_text(json.dumps(nb))
+    entries = read_ledger([path])
+    assert [e.control for e in entries] == ["real", "reciprocal"]
+    summary = ledger_summary(entries)
+    assert summary.startswith("2 claims in 1 notebooks; 1 with a control that could fail, 1 whose control")
+    assert "controls that cannot fail: 01.fake" in summary
