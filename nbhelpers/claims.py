@@ -137,6 +137,7 @@ class Claim:
     required: int
     controls: tuple[float, ...] = ()
     control_kind: str | None = None  # 'reciprocal', 'negation', 'offset': a transform, not a control
+    why: str | None = None  # why there is no control
 
     @property
     def margins(self) -> tuple[float, ...]:
@@ -174,6 +175,8 @@ class Claim:
             text += "; control " + " · ".join(_number(v) for v in self.controls) + " fails"
         if self.control_kind:
             text += f" [{_TRANSFORM_MARK} {self.control_kind} of the measured values]"
+        if not self.controls:
+            text += f"; no control: {self.why or 'none given'}"
         return text
 
 
@@ -186,6 +189,7 @@ def claim(
     *,
     at_least: int | None = None,
     control: object = None,
+    why: str | None = None,
 ) -> Claim:
     """Assert a claim, print its ledger line and return it.
 
@@ -198,6 +202,8 @@ def claim(
         at_least: how many of the values must hold (default: all); state it in the prose.
         control: the values the same check gives on a case where the claim is false; each must
             fail, or :class:`ClaimFailed` says the check cannot fail.
+        why: with no control, why none exists (printed on the line, counted by ``make claims``);
+            not allowed together with ``control``.
 
     Returns:
         the :class:`Claim`.
@@ -220,8 +226,10 @@ def claim(
         raise ValueError(f"at_least must be between 1 and the number of values ({len(values)}), "
                          f"got {at_least!r}")
     controls = () if control is None else _values("control", control)
+    if why is not None and (controls or not isinstance(why, str) or not why.strip()):
+        raise ValueError("why= explains a claim without a control: give a non-empty string, and no control=")
     result = Claim(id, " ".join(statement.split()), values, op, float(threshold), required, controls,
-                   control_transform(values, controls))
+                   control_transform(values, controls), None if why is None else " ".join(why.split()))
     print(result.line())
     if not result.holds:
         raise ClaimFailed(f"claim {id} does not hold: {result.line()}")
@@ -248,6 +256,7 @@ class LedgerEntry:
     margin: float
     holds: bool
     control: str = ""  # 'real', 'none', or the transform ('reciprocal', 'negation', 'offset')
+    why: str = ""  # why it has no control, as the line says
 
 
 def read_ledger(paths: Sequence[str | Path]) -> list[LedgerEntry]:
@@ -270,7 +279,7 @@ def read_ledger(paths: Sequence[str | Path]) -> list[LedgerEntry]:
                         entries.append(LedgerEntry(
                             path.name, match["id"], match["statement"], match["measured"], match["op"],
                             match["threshold"], float(match["margin"]), match["mark"] == "✓",
-                            _control_of(line)))
+                            _control_of(line), _why_of(line)))
     return entries
 
 
@@ -281,12 +290,17 @@ def _control_of(line: str) -> str:
     return "real" if "; control " in line else "none"
 
 
+def _why_of(line: str) -> str:
+    """The reason a ledger line gives for having no control ('' when it has one)."""
+    return line.split("; no control: ", 1)[1] if "; no control: " in line else ""
+
+
 def ledger_summary(entries: Sequence[LedgerEntry]) -> str:
     """The ledger in numbers: claims, how many have a control that could fail, which have a control
     that is a transform of their measured values (it cannot fail), which have none, the smallest
     margin."""
     transforms = [e.id for e in entries if e.control not in ("real", "none")]
-    without = [e.id for e in entries if e.control == "none"]
+    without = [f"{e.id} ({e.why or 'none given'})" for e in entries if e.control == "none"]
     notebooks = len({e.notebook for e in entries})
     real = len(entries) - len(transforms) - len(without)
     text = (f"{len(entries)} claims in {notebooks} notebooks; {real} "
@@ -296,7 +310,7 @@ def ledger_summary(entries: Sequence[LedgerEntry]) -> str:
     if transforms:
         text += "\ncontrols that cannot fail: " + ", ".join(transforms)
     if without:
-        text += "\nwithout a control: " + ", ".join(without)
+        text += "\nwithout a control: " + "; ".join(without)
     return text
 
 

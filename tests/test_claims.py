@@ -157,3 +157,23 @@ def test_the_ledger_marks_and_counts_controls_that_cannot_fail(capsys, tmp_path)
     summary = ledger_summary(entries)
     assert summary.startswith("2 claims in 1 notebooks; 1 with a control that could fail, 1 whose control")
     assert "controls that cannot fail: 01.fake" in summary
+
+
+def test_a_claim_without_a_control_says_why_and_make_claims_lists_it(capsys, tmp_path):
+    from nbhelpers.claims import ledger_summary
+
+    claim("01.exact", "an identity of integers", 0.0, "<=", 1e-9, why="an exact computation: nothing to vary")
+    claim("01.silent", "no control and no reason", 3.0, ">=", 2.0)
+    lines = capsys.readouterr().out
+    assert lines.splitlines()[0].endswith("; no control: an exact computation: nothing to vary")
+    assert lines.splitlines()[1].endswith("; no control: none given")
+    path = tmp_path / "01_x.ipynb"
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "outputs": [
+        {"output_type": "stream", "text": [lines]}]}]}))
+    summary = ledger_summary(read_ledger([path]))
+    assert "0 with a control that could fail" in summary and "2 without a control" in summary
+    assert "01.exact (an exact computation: nothing to vary); 01.silent (none given)" in summary
+    with pytest.raises(ValueError, match="why="):
+        claim("01.both", "both", 3.0, ">=", 2.0, control=1.0, why="a reason")
+    with pytest.raises(ValueError, match="why="):
+        claim("01.empty", "empty reason", 3.0, ">=", 2.0, why=" ")
