@@ -39,6 +39,8 @@ _LINE = re.compile(
 )
 
 
+#: how a ledger line reports the same check on fresh seeds (designed on 0-4, confirmed on 5-9)
+_CONFIRMED = "confirmed on fresh seeds:"
 #: how a ledger line marks a control that is a transform of the measured values (it cannot fail)
 _TRANSFORM_MARK = "not a real control: the"
 
@@ -138,6 +140,13 @@ class Claim:
     controls: tuple[float, ...] = ()
     control_kind: str | None = None  # 'reciprocal', 'negation', 'offset': a transform, not a control
     why: str | None = None  # why there is no control
+    confirm: tuple[float, ...] = ()  # the same check on fresh seeds
+    confirm_required: int = 0
+
+    @property
+    def confirmed(self) -> int:
+        """How many of the fresh seeds' values hold."""
+        return sum(margin(v, self.op, self.threshold) >= 1 for v in self.confirm)
 
     @property
     def margins(self) -> tuple[float, ...]:
@@ -156,8 +165,8 @@ class Claim:
 
     @property
     def holds(self) -> bool:
-        """True when at least ``required`` values hold."""
-        return self.holding >= self.required
+        """True when at least ``required`` values hold (and ``confirm_required`` fresh ones)."""
+        return self.holding >= self.required and self.confirmed >= self.confirm_required
 
     def _ipython_display_(self) -> None:
         """Show nothing when a claim ends a cell: :func:`claim` already printed its line."""
@@ -177,6 +186,10 @@ class Claim:
             text += f" [{_TRANSFORM_MARK} {self.control_kind} of the measured values]"
         if not self.controls:
             text += f"; no control: {self.why or 'none given'}"
+        if self.confirm:
+            fresh = sorted((margin(v, self.op, self.threshold) for v in self.confirm), reverse=True)
+            text += (f"; {_CONFIRMED} {self.confirmed}/{len(self.confirm)} hold, margin "
+                     f"{_number(fresh[self.confirm_required - 1])}x")
         return text
 
 
@@ -190,6 +203,7 @@ def claim(
     at_least: int | None = None,
     control: object = None,
     why: str | None = None,
+    confirm: object = None,
 ) -> Claim:
     """Assert a claim, print its ledger line and return it.
 
@@ -204,6 +218,9 @@ def claim(
             fail, or :class:`ClaimFailed` says the check cannot fail.
         why: with no control, why none exists (printed on the line, counted by ``make claims``);
             not allowed together with ``control``.
+        confirm: the same check's values on fresh seeds (the long runs' seeds 5-9) when ``measured``
+            comes from the seeds the claim was designed on (0-4): it must hold on them too, on the
+            same share of values (``at_least`` scaled, rounded up).
 
     Returns:
         the :class:`Claim`.
@@ -228,9 +245,15 @@ def claim(
     controls = () if control is None else _values("control", control)
     if why is not None and (controls or not isinstance(why, str) or not why.strip()):
         raise ValueError("why= explains a claim without a control: give a non-empty string, and no control=")
+    fresh = () if confirm is None else _values("confirm", confirm)
     result = Claim(id, " ".join(statement.split()), values, op, float(threshold), required, controls,
-                   control_transform(values, controls), None if why is None else " ".join(why.split()))
+                   control_transform(values, controls), None if why is None else " ".join(why.split()),
+                   fresh, math.ceil(required * len(fresh) / len(values)))
     print(result.line())
+    if result.holding >= required and not result.holds:
+        raise ClaimFailed(f"claim {id} holds on the seeds it was designed on but not on the fresh seeds "
+                          f"({result.confirmed} of {len(fresh)}, {result.confirm_required} required): weaken "
+                          f"it to what holds. {result.line()}")
     if not result.holds:
         raise ClaimFailed(f"claim {id} does not hold: {result.line()}")
     passing = [c for c in controls if margin(c, op, threshold) >= 1]
@@ -257,6 +280,7 @@ class LedgerEntry:
     holds: bool
     control: str = ""  # 'real', 'none', or the transform ('reciprocal', 'negation', 'offset')
     why: str = ""  # why it has no control, as the line says
+    confirmed: bool = False  # the line reports the same check on fresh seeds
 
 
 def read_ledger(paths: Sequence[str | Path]) -> list[LedgerEntry]:
@@ -279,7 +303,7 @@ def read_ledger(paths: Sequence[str | Path]) -> list[LedgerEntry]:
                         entries.append(LedgerEntry(
                             path.name, match["id"], match["statement"], match["measured"], match["op"],
                             match["threshold"], float(match["margin"]), match["mark"] == "✓",
-                            _control_of(line), _why_of(line)))
+                            _control_of(line), _why_of(line), f"; {_CONFIRMED} " in line))
     return entries
 
 
@@ -305,7 +329,8 @@ def ledger_summary(entries: Sequence[LedgerEntry]) -> str:
     real = len(entries) - len(transforms) - len(without)
     text = (f"{len(entries)} claims in {notebooks} notebooks; {real} "
             f"with a control that could fail, {len(transforms)} whose control is a transform of the "
-            f"measured values (it cannot fail), {len(without)} without a control; smallest margin "
+            f"measured values (it cannot fail), {len(without)} without a control; "
+            f"{sum(e.confirmed for e in entries)} confirmed on fresh seeds; smallest margin "
             f"{min((e.margin for e in entries), default=math.nan):.3g}x")
     if transforms:
         text += "\ncontrols that cannot fail: " + ", ".join(transforms)

@@ -177,3 +177,23 @@ def test_a_claim_without_a_control_says_why_and_make_claims_lists_it(capsys, tmp
         claim("01.both", "both", 3.0, ">=", 2.0, control=1.0, why="a reason")
     with pytest.raises(ValueError, match="why="):
         claim("01.empty", "empty reason", 3.0, ">=", 2.0, why=" ")
+
+
+def test_a_claim_designed_on_some_seeds_must_hold_on_fresh_ones(capsys, tmp_path):
+    from nbhelpers.claims import ledger_summary
+
+    result = claim("01.confirmed", "a ratio per seed", [3.0, 4.0], ">=", 2.0, control=[1.0, 1.2],
+                   confirm=[2.5, 5.0, 2.2])
+    line = capsys.readouterr().out.strip()
+    assert result.holds and line.endswith("; confirmed on fresh seeds: 3/3 hold, margin 1.1x")
+    claim("01.most", "3 of 4 seeds", [3.0, 4.0, 1.0, 5.0], ">=", 2.0, at_least=3, control=[1.0],
+          confirm=[3.0, 1.0, 4.0, 4.0])  # 3 of 4 fresh ones hold: enough
+    with pytest.raises(ClaimFailed, match="not on the fresh seeds .1 of 2, 2 required.: weaken"):
+        claim("01.unconfirmed", "holds on 0-4 only", [3.0, 4.0], ">=", 2.0, control=[1.0], confirm=[2.5, 1.5])
+    lines = capsys.readouterr().out
+    path = tmp_path / "01_x.ipynb"
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "outputs": [
+        {"output_type": "stream", "text": [line + "\n" + lines]}]}]}))
+    entries = read_ledger([path])
+    assert [e.confirmed for e in entries] == [True, True, True]
+    assert "3 confirmed on fresh seeds" in ledger_summary(entries)

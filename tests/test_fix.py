@@ -172,3 +172,22 @@ def test_the_readme_snippet_runs():
     scope = {"model": ZOO["dcgan"].factory()}
     exec(code, scope)  # noqa: S102 - the README's own example
     assert len(scope["changes"].changed) == 3 and scope["report"].offending
+
+
+def test_fix_effect_redraws_the_model_per_seed_and_audits_each_fix():
+    from nbhelpers.audit.effect import fix_effect
+
+    def factory():  # the ReLU gives the second layer a mean to paint through its uneven overlap
+        return nn.Sequential(nn.ConvTranspose2d(8, 8, 3, 2, 1, output_padding=1), nn.ReLU(),
+                             nn.ConvTranspose2d(8, 3, 3, 2, 1, output_padding=1))
+
+    effect = fix_effect(factory, (1, 8, 8, 8), ("resize",), seeds=[0, 1, 2])
+    assert set(effect) == {"before", "resize"} and effect["before"].shape == (3,)
+    assert len(set(effect["before"].tolist())) == 3  # three different draws
+    assert bool((effect["before"] > 5 * effect["resize"]).all()), effect  # k=3, s=2 paints; resize does not
+    again = fix_effect(factory, (1, 8, 8, 8), ("resize",), seeds=[2])
+    assert again["before"].item() == effect["before"][2].item()  # a seed is a seed
+    with pytest.raises(ValueError, match="seeds"):
+        fix_effect(factory, (1, 8, 8, 8), seeds=[])
+    with pytest.raises(TypeError, match="factory"):
+        fix_effect("dcgan", (1, 8, 8, 8))

@@ -104,3 +104,21 @@ def test_high_frequency_share_of_noise_smooth_and_checkerboard():
         high_frequency_share(noise, 0.8, ndim=2)
     with pytest.raises(TypeError, match="ndim"):
         high_frequency_share(noise)
+
+
+def test_ratio_interval_is_a_t_interval_of_the_log_ratios():
+    from nbhelpers.measures import ratio_interval
+
+    a, b = [2.0, 4.0, 3.0, 5.0, 2.5], [1.0, 1.0, 1.5, 2.0, 1.0]
+    logs = [math.log(x / y) for x, y in zip(a, b)]
+    mean = sum(logs) / 5
+    sd = math.sqrt(sum((v - mean) ** 2 for v in logs) / 4)
+    half = 2.776445 * sd / math.sqrt(5)  # t at 0.975, 4 degrees of freedom
+    geo, low, high = ratio_interval(a, b)
+    assert geo == pytest.approx(math.exp(mean)) and low == pytest.approx(math.exp(mean - half), rel=1e-6)
+    assert high == pytest.approx(math.exp(mean + half), rel=1e-6)
+    assert ratio_interval([1.0, 1.0], [1.0, 1.0]) == (1.0, 1.0, 1.0)
+    with pytest.raises(ValueError, match="positive"):
+        ratio_interval([1.0, -1.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match="same length"):
+        ratio_interval([1.0], [1.0])

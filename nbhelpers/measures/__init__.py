@@ -6,7 +6,7 @@
 - :mod:`.spectra`: power spectrum, radial profile, box-filter gain;
 - :mod:`.signals`: synthetic signals with known ground truth;
 - :mod:`.quality`: PSNR and SSIM;
-- :mod:`.stats`: rank correlation and a least-squares line, for stating claims.
+- :mod:`.stats`: rank correlation, a least-squares line and a paired ratio's interval, for stating claims.
 
 Functions of a signal take ``ndim`` (1 or 2) as a required keyword: nothing guesses whether
 (H, W) is an image or H rows.
@@ -40,13 +40,14 @@ from .spectra import (
     radial_profile,
     stride1_response,
 )
-from .stats import fit_line, rank_correlation
+from .stats import fit_line, rank_correlation, ratio_interval
 
 __all__ = [
     "aliasing_energy_fraction", "box_filter_response", "checkerboard", "checkerboard_amplitude",
     "checkerboard_floor", "checkerboard_index", "coverage", "divisor_periods", "effective_kernel_size",
     "fit_line", "high_frequency_share", "image_quality", "interior_coverage", "overlap_period",
     "periodic_part", "phase_ratio", "polyphase_means", "power_spectrum", "radial_profile",
-    "rank_correlation", "smooth_field", "stride1_response", "unevenness", "unevenness_table",
+    "rank_correlation", "ratio_interval", "smooth_field", "stride1_response", "unevenness",
+    "unevenness_table",
     "window_starts",
 ]

@@ -58,3 +58,37 @@ def fit_line(x: torch.Tensor | Sequence[float], y: torch.Tensor | Sequence[float
         raise ValueError("x must not be constant (the slope is undefined)")
     slope = float((xc * (y - y.mean())).sum() / denom)
     return slope, float(y.mean() - slope * x.mean())
+
+
+def ratio_interval(a: object, b: object, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Paired ratio a / b over seeds, with its confidence interval: (geometric mean, low, high).
+
+    The log ratios log(a_i / b_i) of the n pairs (seed i of each group) are treated as a sample;
+    the interval is their mean plus or minus Student's t quantile (n - 1 degrees of freedom) times
+    their standard error, mapped back by exp. A ratio claim over seeds then reads "the lower end is
+    at least t": it holds when the effect is larger than the seed-to-seed noise, not on one lucky
+    seed.
+
+    Args:
+        a, b: 1D, the same length n >= 2, positive (e.g. one index per seed).
+        confidence: in (0, 1).
+
+    Returns:
+        (geometric mean ratio, lower end, upper end), floats > 0.
+    """
+    from scipy.stats import t
+
+    x = check_tensor("a", a).reshape(-1).to(torch.float64).cpu()
+    y = check_tensor("b", b).reshape(-1).to(torch.float64).cpu()
+    if x.numel() != y.numel() or x.numel() < 2:
+        raise ValueError(f"a and b must have the same length >= 2, got {x.numel()} and {y.numel()}")
+    if bool((x <= 0).any() or (y <= 0).any()):
+        raise ValueError("a and b must be positive (the ratio is taken in log space)")
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
+        raise ValueError(f"confidence must be a number between 0 and 1, got {confidence!r}")
+    logs = (x / y).log()
+    n = logs.numel()
+    half = float(t.ppf(0.5 + confidence / 2, n - 1)) * float(logs.std(unbiased=True)) / n ** 0.5
+    mean = float(logs.mean())
+    return float(torch.tensor(mean).exp()), float(torch.tensor(mean - half).exp()), \
+        float(torch.tensor(mean + half).exp())
