@@ -140,7 +140,8 @@ def test_audit_reports_hz_for_audio():
 def test_downsampling_tones_use_the_input_rate():
     model = nn.Sequential(nn.Conv1d(1, 4, 4, stride=2, padding=1), nn.ReLU(),
                           nn.Conv1d(4, 1, 4, stride=2, padding=1))
-    report = audit(model, (1, 1, 64), sample_rate=2000)  # the output's rate: the input is at 8000 Hz
+    # sample_rate is the waveform's rate, here the input's (it used to be the output's: issue 26)
+    report = audit(model, (1, 1, 64), sample_rate=8000)
     assert report.layers[0].where == "input gradient" and report.layers[0].tones_hz == (4000.0,)
     assert report.layers[1].tones_hz == (2000.0, 4000.0)
 

@@ -7,7 +7,7 @@ from torch import nn
 
 from ..layers.upsampling import ResizeConv1d, ResizeConv2d, SubPixelConv1d, SubPixelConv2d
 from ..measures.overlap import _unevenness
-from .tracing import CONVS, TRANSPOSED, Feeder, Site
+from .tracing import CONVS, TRANSPOSED, UPSAMPLE_CONVS, Feeder, Site
 
 _ICNR_TOLERANCE = 1e-6  # relative: ICNR copies one sub-kernel exactly, float noise is ~1e-7
 
@@ -42,13 +42,26 @@ def _shuffle_icnr(site: Site) -> bool:
     return is_icnr(site.feeder, scale, len(site.input_size))
 
 
+def shuffle_role(site: Site) -> str:
+    """What a pixel shuffle does: 'nearest' (its input repeats each channel r**d times: nearest
+    upsampling), 'folding' (it folds patches back: no convolution made its input, or the model is a
+    classifier) or 'upsampling' (a sub-pixel convolution)."""
+    if site.repeated:
+        return "nearest"
+    if not site.from_conv or site.in_classifier:
+        return "folding"
+    return "upsampling"
+
+
 def is_offending(site: Site) -> bool:
     """Layers whose design can paint (or, for strided convolutions and max pools, route) a pattern."""
     module = site.module
     if isinstance(module, (SubPixelConv1d, SubPixelConv2d)):
         return not module.icnr
+    if isinstance(module, UPSAMPLE_CONVS):
+        return False  # a resize-convolution, or an ICNR sub-pixel one made by replace_upsampling
     if site.kind in ("PixelShuffle", "F.pixel_shuffle"):
-        return not _shuffle_icnr(site)
+        return shuffle_role(site) == "upsampling" and not _shuffle_icnr(site)
     return isinstance(module, (*TRANSPOSED, *CONVS)) or site.call in (
         "F.conv_transpose1d", "F.conv_transpose2d", "F.conv1d", "F.conv2d")
 
@@ -65,7 +78,15 @@ def _transposed_advice(site: Site, ratio: float) -> str:
 
 
 def _shuffle_advice(site: Site) -> str:
-    feeder = site.feeder
+    feeder, role = site.feeder, shuffle_role(site)
+    if role == "nearest":
+        return ("ok: its input repeats each channel, so this shuffle is nearest upsampling (even by "
+                "construction; followed by a convolution it is a resize-convolution)")
+    if role == "folding":
+        why = ("inside a classifier (the output has no spatial axes)" if site.in_classifier
+               else "no convolution made its input")
+        return (f"not an upsampling layer: it folds patches back into space ({why}); it paints no "
+                "sub-pixel pattern of its own, nothing to initialise")
     if feeder is None:
         return ("sub-pixel convolution: initialise the convolution before it with ICNR "
                 "(nbhelpers.layers.icnr_conv_), optionally blur after it")
@@ -79,6 +100,10 @@ def _shuffle_advice(site: Site) -> str:
 def suggestion(site: Site, ratio: float) -> str:
     """One sentence: what this layer does to the checkerboard and what to do about it."""
     module, s = site.module, max(site.stride) if site.stride else 1
+    if isinstance(module, UPSAMPLE_CONVS):
+        return ("ok: resize-convolution (even by construction)" if module.method == "resize" else
+                "sub-pixel convolution with ICNR init: even at initialisation; training can bring a "
+                "period back")
     if isinstance(module, TRANSPOSED) or site.call.startswith("F.conv_transpose"):
         return _transposed_advice(site, ratio)
     if isinstance(module, CONVS) or site.call in ("F.conv1d", "F.conv2d"):

@@ -25,10 +25,11 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
+import torch
 from torch import nn
 
 from .._validate import check_choice, check_input_shape, check_model
-from ..layers.convert import KINDS, _odd, replacement_for, unsupported_reason
+from ..layers.convert import KINDS, _odd, replacement_for, unsupported_reason, weight_norm_of
 from ..layers.upsampling import (
     Blur2d,
     ResizeConv1d,
@@ -37,8 +38,8 @@ from ..layers.upsampling import (
     SubPixelConv2d,
     _icnr_pair_,
 )
-from .advice import is_icnr, is_offending
-from .tracing import RESIZES, TRANSPOSED, Feeder, Site, find_resolution_changes
+from .advice import is_icnr, is_offending, shuffle_role, suggestion
+from .tracing import RESIZES, TRANSPOSED, UPSAMPLE_CONVS, Feeder, Site, _first_tensor, trace
 
 
 @dataclass
@@ -116,14 +117,82 @@ def _structural_sites(model: nn.Module) -> list[Site]:
             and not (isinstance(s.module, TRANSPOSED) and max(s.module.stride) < 2)]
 
 
-def _traced_sites(model: nn.Module, input_shape: Sequence[int]) -> list[Site]:
+def _traced_sites(model: nn.Module, input_shape: Sequence[int]) -> tuple[list[Site], tuple[int, ...]]:
     was_training = model.training
     model.eval()
     try:
-        sites, _ = find_resolution_changes(model, input_shape)
+        found = trace(model, input_shape)
     finally:
         model.train(was_training)
-    return [s for s in sites if s.up]
+    return [s for s in found.sites if s.up], tuple(found.output.shape)
+
+
+def _copy(model: nn.Module) -> nn.Module:
+    """``copy.deepcopy(model)``, also for a model whose weights are computed tensors that carry a graph
+    (hook-based ``torch.nn.utils.weight_norm`` keeps ``weight`` as such a tensor after any forward
+    with gradients): those are copied detached; the hooks recompute them at the next forward."""
+    memo: dict[int, object] = {}
+    for module in model.modules():
+        for value in vars(module).values():
+            computed = isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter)
+            if computed and value.grad_fn is not None:
+                memo[id(value)] = value.detach().clone()
+    return copy.deepcopy(model, memo)
+
+
+_NORM_API = {"hook": ("torch.nn.utils.weight_norm", "torch.nn.utils.remove_weight_norm(layer)"),
+             "parametrize": ("torch.nn.utils.parametrizations.weight_norm",
+                             "torch.nn.utils.parametrize.remove_parametrizations(layer, 'weight')")}
+
+
+def _run_copy(converted: nn.Module, shape: tuple[int, ...], expected: tuple[int, ...],
+              checks: dict[int, tuple[str, list[tuple[int, ...]]]]) -> None:
+    """Run the converted copy once on a seeded random input; a clear error names the layer that fails
+    or whose output size differs from the original layer's (``checks``: id(new module) -> (name,
+    output sizes of the original, call by call))."""
+    active: list[nn.Module] = []
+    calls: dict[int, int] = {}
+    problems: list[str] = []
+
+    def pre(module: nn.Module, _inputs: tuple) -> None:
+        active.append(module)
+
+    def post(module: nn.Module, _inputs: tuple, output: object) -> None:
+        if active and active[-1] is module:
+            active.pop()
+        name, sizes = checks[id(module)]
+        i = calls.get(id(module), 0)
+        calls[id(module)] = i + 1
+        y = _first_tensor(output)
+        if y is not None and i < len(sizes) and tuple(y.shape[2:]) != sizes[i]:
+            problems.append(f"the replacement of '{name}' gives spatial size {tuple(y.shape[2:])} where the "
+                            f"original gave {sizes[i]}")
+
+    handles = [h for m in converted.modules() if id(m) in checks
+               for h in (m.register_forward_pre_hook(pre), m.register_forward_hook(post))]
+    was_training = converted.training
+    converted.eval()
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(0))
+    try:
+        x = x.to(next((p.device for p in converted.parameters()), torch.device("cpu")))
+        with torch.no_grad():
+            out = _first_tensor(converted(x))
+    except Exception as exc:  # noqa: BLE001 - a clear error naming the layer, not a raw traceback
+        where = f" in the replacement of '{checks[id(active[-1])][0]}'" if active else ""
+        first = f" ({problems[0]})" if problems else ""
+        raise ValueError(f"replace_upsampling: the converted model fails on input_shape={shape}"
+                         f"{where}{first}: "
+                         f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        for handle in handles:
+            handle.remove()
+        converted.train(was_training)
+    if problems:
+        raise ValueError("replace_upsampling: the converted model changes shapes: " + "; ".join(problems))
+    if out is None or tuple(out.shape) != expected:
+        raise ValueError(f"replace_upsampling: the converted model returns shape "
+                         f"{None if out is None else tuple(out.shape)} instead of {expected} for "
+                         f"input_shape={shape}")
 
 
 def _set(model: nn.Module, name: str, new: nn.Module) -> None:
@@ -149,16 +218,24 @@ def _fix_transposed(model: nn.Module, site: Site, kind: str) -> Conversion:
     new = replacement_for(module, kind)
     if new is None:
         return Conversion(site.name, what, "kept", unsupported_reason(module) or "not supported", True)
+    norm = weight_norm_of(module)
     _set(model, _path(model, module), new)
     inner = getattr(new, "inner", new)
-    return Conversion(site.name, what, "replaced", f"{type(inner).__name__}({inner.extra_repr()})"
-                      + (f", groups={module.groups}" if module.groups > 1 else "")
-                      + (f", output cropped/padded by {new.delta}" if new is not inner else ""))
+    detail = (f"{type(inner).__name__}({inner.extra_repr()})"
+              + (f", groups={module.groups}" if module.groups > 1 else "")
+              + (f", output cropped/padded by {new.delta}" if new is not inner else ""))
+    if norm is not None:
+        api, removal = _NORM_API[norm[0]]
+        detail += (f"; weight norm re-applied on its weight ({api}, dim={norm[1]}), so {removal} "
+                   "still works")
+    return Conversion(site.name, what, "replaced", detail)
 
 
 def _fix_shuffle(model: nn.Module, site: Site, kind: str, blur: bool, traced: bool) -> Conversion:
     scale, feeder = max(site.stride), site.feeder
     what = f"{site.kind} x{scale}"
+    if traced and shuffle_role(site) != "upsampling":
+        return Conversion(site.name, what, "kept", suggestion(site, 1.0))
     if feeder is None:
         why = ("its input does not come straight from a convolution, so there is no kernel to "
                "initialise with ICNR" if traced else "no convolution right before it in an nn.Sequential: "
@@ -216,6 +293,8 @@ def _fix_own_subpixel(model: nn.Module, site: Site, kind: str, blur: bool) -> Co
 
 
 def _convert(model: nn.Module, site: Site, kind: str, blur: bool, traced: bool) -> Conversion:
+    if isinstance(site.module, UPSAMPLE_CONVS):
+        return Conversion(site.name, site.kind, "kept", "already a replacement made by replace_upsampling")
     if isinstance(site.module, TRANSPOSED):
         return _fix_transposed(model, site, kind)
     if site.kind in ("PixelShuffle", "F.pixel_shuffle"):
@@ -255,25 +334,45 @@ def replace_upsampling(
     Returns:
         the converted copy (same input shape -> same output shape; new layers freshly
         initialised: train or fine-tune it), or ``(copy, report)``. Every layer kept although it
-        can paint a checkerboard is also warned about (``UserWarning``).
+        can paint a checkerboard is also warned about (``UserWarning``). The replacements accept
+        the replaced layer's call, ``output_size=`` included. A weight-normalised transposed
+        convolution (hook-based or parametrize-based) becomes a convolution whose weight gets the
+        same normalisation, so the model's ``remove_weight_norm()`` code still works; the report
+        says so. With ``input_shape`` the copy is run once: a ``ValueError`` names the layer whose
+        replacement fails or changes a shape.
     """
     check_model(model)
     check_choice("kind", kind, KINDS)
     if not isinstance(blur, bool):
         raise TypeError(f"blur must be True or False, got {blur!r}")
-    converted = copy.deepcopy(model)
-    traced = input_shape is not None
-    sites = (_traced_sites(converted, check_input_shape(input_shape)) if traced
-             else _structural_sites(converted))
+    shape = None if input_shape is None else check_input_shape(input_shape)
+    try:
+        converted = _copy(model)
+    except RuntimeError as exc:
+        raise ValueError(f"replace_upsampling cannot copy this model: {exc}") from exc
+    traced = shape is not None
+    sites, expected = (_traced_sites(converted, shape) if shape is not None
+                       else (_structural_sites(converted), ()))
     report = ConversionReport(kind, traced)
     done: set[int] = set()
+    sizes: dict[int, list[tuple[int, ...]]] = {}
+    for site in sites:
+        if site.module is not None:
+            sizes.setdefault(id(site.module), []).append(site.output_size)
+    checks: dict[int, tuple[str, list[tuple[int, ...]]]] = {}
     for site in sites:
         if site.module is not None and id(site.module) in done:
             continue  # a module called twice is converted once
         done.add(id(site.module))
+        path = _path(converted, site.module) if site.module is not None else ""
         entry = _convert(converted, site, kind, blur, traced)
         report.entries.append(entry)
+        if entry.action == "replaced" and isinstance(site.module, TRANSPOSED):
+            new = converted.get_submodule(path) if path else converted
+            checks[id(new)] = (site.name, sizes[id(site.module)])
         if entry.problem:
             warnings.warn(f"replace_upsampling: kept {entry.name} ({entry.layer}): {entry.detail}",
                           stacklevel=2)
+    if shape is not None:
+        _run_copy(converted, shape, expected, checks)
     return (converted, report) if return_report else converted

@@ -30,11 +30,9 @@ prints as a text table, shows as HTML in Jupyter and gives plain Python with ``t
 
 from __future__ import annotations
 
-import html
 import math
 import numbers
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 
 import torch
 from torch import nn
@@ -43,151 +41,27 @@ from .._validate import check_input_shape, check_int, check_model, check_positiv
 from ..measures.periodic import _prepare, checkerboard_floor, checkerboard_index, polyphase_means
 from ..runtime import model_device
 from .measure import audit
-from .report import json_ready
+from .probe_report import (
+    RESPONSE_FACTOR,
+    SHARE_THRESHOLD,
+    ProbeReport,
+    ProbeRow,
+    _join,
+    fmt_db,
+    to_db,
+)
 from .tracing import _first_tensor
 
-# A clean model (resize-convolution, identity) maps a constant input to a constant output up to
-# float32 rounding: shares of ~1e-7 (-140 dB). Visible checkerboards start around 1-2 % of
-# the output's rms; an untrained stride-2 deconvolution paints 10-50 %. 0.01 (-40 dB) sits five
-# orders of magnitude above the rounding noise and below anything a viewer notices.
-SHARE_THRESHOLD = 0.01
-# For a response without period-p structure (e.g. white noise, or a model with no artifact)
-# the batch-averaged index sits at checkerboard_floor on average: index**2 is then about
-# floor**2 * chi2_m / m with m the number of aliasing bins (3 for p=2 in 2D, 1 in 1D), so 3x
-# the floor is exceeded by chance with probability ~6e-6 (2D, p=2) to ~3e-3 (1D, p=2).
-RESPONSE_FACTOR = 3.0
+__all__ = ["MAX_PERIOD", "RESPONSE_FACTOR", "SHARE_THRESHOLD", "ProbeReport", "ProbeRow", "fmt_db",
+           "periodic_share", "probe", "to_db"]
+
 # The longest period measured (as in :func:`nbhelpers.audit.audit`).
 MAX_PERIOD = 64
-
-
-@dataclass
-class ProbeRow:
-    """What :func:`probe` measured at one period.
-
-    ``constant_share`` maps each input level to the share (dimensionless, 0..1) of the output's
-    rms that is the period-p pattern; ``response_index`` is the batch-averaged checkerboard
-    index of the response to small perturbations, ``floor`` its white-noise floor.
-    """
-
-    period: int
-    predicted_by: tuple[str, ...]
-    constant_share: dict[float, float]
-    response_index: float
-    floor: float
-    flagged: bool
-
-    @property
-    def constant_share_db(self) -> dict[float, float]:
-        """The shares in dB (20 log10; -inf for 0)."""
-        return {level: to_db(share) for level, share in self.constant_share.items()}
-
-    def reasons(self) -> list[str]:
-        """Why the period is flagged (empty when it is not)."""
-        out = [f"{fmt_db(s)} of the output at input level {level:g}"
-               for level, s in self.constant_share.items() if s > SHARE_THRESHOLD]
-        if self.response_index > RESPONSE_FACTOR * self.floor:
-            out.append(f"response index {self.response_index:.3f} > {RESPONSE_FACTOR:g}x floor "
-                       f"{self.floor:.3f}")
-        return out
-
-
-@dataclass
-class ProbeReport:
-    """What :func:`probe` found: one :class:`ProbeRow` per period, and notes."""
-
-    model_name: str
-    input_shape: tuple[int, ...]
-    output_shape: tuple[int, ...]
-    rows: list[ProbeRow] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def flagged(self) -> list[int]:
-        """The flagged periods, in increasing order."""
-        return [row.period for row in self.rows if row.flagged]
-
-    def verdict(self) -> str:
-        """One line: which periods are flagged and which layers predict them."""
-        if not self.rows:
-            return "Verdict: nothing measured (the output is too small for any period >= 2)."
-        if not self.flagged:
-            return (f"Verdict: no checkerboard at period(s) {_join(r.period for r in self.rows)} "
-                    f"(shares <= {SHARE_THRESHOLD:g}, response indices <= {RESPONSE_FACTOR:g}x floor).")
-        parts = [f"period {r.period} (" + (f"predicted by {_quoted(r.predicted_by)}" if r.predicted_by
-                                           else "no layer predicts it") + ")"
-                 for r in self.rows if r.flagged]
-        return "Verdict: checkerboard at " + "; ".join(parts) + "."
-
-    def to_dict(self) -> dict:
-        """Plain-Python version for tools (JSON-serialisable; +-inf become 'inf' / '-inf')."""
-        out = json_ready(asdict(self))
-        out["flagged"] = self.flagged
-        return out
-
-    def __str__(self) -> str:
-        lines = [f"Checkerboard probe of {self.model_name}: input {self.input_shape} -> output "
-                 f"{self.output_shape}"]
-        levels = list(self.rows[0].constant_share) if self.rows else []
-        header = f"{'period':>6}  {'predicted by':<24} " + "".join(
-            f"{'share @' + format(lv, 'g'):>14}" for lv in levels) + f" {'response':>9} {'floor':>7}  flag"
-        if self.rows:
-            lines += [header, "-" * len(header)]
-        for row in self.rows:
-            by = _join(row.predicted_by) or "-"
-            flag = "FLAG" if row.flagged else "ok"
-            lines.append(f"{row.period:>6}  {by[:24]:<24} "
-                         + "".join(f"{fmt_db(s):>14}" for s in row.constant_share.values())
-                         + f" {row.response_index:>9.3f} {row.floor:>7.3f}  {flag}")
-        if self.rows:
-            lines.append("share @v: rms of the period-p pattern / rms of the output for the constant input "
-                         "v; response: batch-averaged index of the response to small random inputs")
-        lines.append(self.verdict())
-        lines += [f"  period {row.period}: " + "; ".join(row.reasons()) for row in self.rows if row.flagged]
-        lines += [f"note: {note}" for note in self.notes]
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        esc = html.escape
-        parts = [f"<div><b>Checkerboard probe of {esc(self.model_name)}</b>: input "
-                 f"{self.input_shape} &rarr; output {self.output_shape}</div>"]
-        if self.rows:
-            levels = list(self.rows[0].constant_share)
-            head = "".join(f"<th>{esc(h)}</th>" for h in (
-                "period", "predicted by", *(f"share at input {lv:g}" for lv in levels),
-                "response index", "noise floor", "flag"))
-            rows = []
-            for row in self.rows:
-                style = (f" style='background:#fde0dc' title='{esc('; '.join(row.reasons()), quote=True)}'"
-                         if row.flagged else "")
-                cells = (row.period, esc(_join(row.predicted_by)) or "&ndash;",
-                         *(esc(fmt_db(s)) for s in row.constant_share.values()),
-                         f"{row.response_index:.3f}", f"{row.floor:.3f}",
-                         "<b>flagged</b>" if row.flagged else "ok")
-                rows.append(f"<tr{style}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-            parts.append("<table><thead><tr>" + head + "</tr></thead><tbody>" + "".join(rows)
-                         + "</tbody></table>")
-        parts.append(f"<div>{esc(self.verdict())}</div>")
-        parts += [f"<div><i>note:</i> {esc(n)}</div>" for n in self.notes]
-        return "\n".join(parts)
-
-
-def to_db(share: float) -> float:
-    """20 log10(share) in dB; -inf for a share of 0."""
-    return 20.0 * math.log10(share) if share > 0 else -math.inf
-
-
-def fmt_db(share: float) -> str:
-    """A share as text in dB, e.g. '-12.3 dB', or '-inf dB' for 0."""
-    db = to_db(share)
-    return "-inf dB" if math.isinf(db) else f"{db:.1f} dB"
-
-
-def _join(items) -> str:
-    return ", ".join(str(i) for i in items)
-
-
-def _quoted(names: Sequence[str]) -> str:
-    return ", ".join(f"'{n}'" for n in names)
+# The smallest spatial size of the constant inputs (2D, 1D): zero padding spreads a border ramp
+# through every layer, and in a small output the ramps of both sides meet in the middle and
+# read as a pattern. A flat input has no content, so the probe makes it at least this large
+# (for a fully convolutional model), whatever input_shape says.
+FLAT_SIZE = {2: 32, 1: 256}
 
 
 # ----------------------------------------------------------------------------- measures
@@ -299,6 +173,29 @@ def _given(periods: object, sizes: tuple[int, ...]) -> dict[int, tuple[str, ...]
     return {p: () for p in chosen}
 
 
+def _flat_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The constant inputs' shape: spatial sizes of at least :data:`FLAT_SIZE` when input_shape is a
+    real signal (every spatial size >= 4; a 1 x 1 latent is left as it is)."""
+    spatial = shape[2:]
+    if len(spatial) not in FLAT_SIZE or min(spatial) < 4:
+        return shape
+    return (*shape[:2], *(max(n, FLAT_SIZE[len(spatial)]) for n in spatial))
+
+
+def _constant_outputs(model: nn.Module, shape: tuple[int, ...], flat_shape: tuple[int, ...],
+                      levels: tuple[float, ...], dtype: torch.dtype,
+                      device: torch.device) -> dict[float, torch.Tensor]:
+    """The outputs for constant inputs, at ``flat_shape`` when the model accepts it, else at ``shape``."""
+    if flat_shape != shape:
+        try:
+            return {lv: _forward(model, torch.full(flat_shape, lv, dtype=dtype, device=device),
+                                 f"a constant input of level {lv:g}", flat_shape) for lv in levels}
+        except ValueError:
+            pass  # not fully convolutional: measure at the given size
+    return {lv: _forward(model, torch.full(shape, lv, dtype=dtype, device=device),
+                         f"a constant input of level {lv:g}", shape) for lv in levels}
+
+
 def _check_levels(levels: object) -> tuple[float, ...]:
     if isinstance(levels, (str, bytes)) or not isinstance(levels, Sequence) or not levels:
         raise TypeError(f"levels must be a non-empty sequence of numbers, got {levels!r}")
@@ -348,19 +245,28 @@ def probe(
     dtype = next((t.dtype for t in model.parameters() if t.is_floating_point()), torch.get_default_dtype())
     was_training = model.training
     model.eval()
+    flat_shape = _flat_shape(shape)
     try:
         with torch.no_grad():
-            outs = {lv: _forward(model, torch.full(shape, lv, dtype=dtype, device=device),
-                                 f"a constant input of level {lv:g}", shape) for lv in levels}
+            outs = _constant_outputs(model, shape, flat_shape, levels, dtype, device)
             base = torch.full((batch, *shape[1:]), levels[0], dtype=dtype, device=device)
             z = torch.randn(base.shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)
             response = (_forward(model, base + z.to(device) * scale, "a perturbed input", shape)
                         - _forward(model, base, "a constant input batch", shape))
-        output_shape = tuple(outs[levels[0]].shape)
+        output_shape = (shape[0], *response.shape[1:])
         report = ProbeReport(type(model).__name__, shape, output_shape)
         sizes = output_shape[2:]
-        chosen = (_predicted(model, shape, sizes, report.notes) if periods is None
-                  else _given(periods, sizes))
+        flat_out = tuple(outs[levels[0]].shape[2:])
+        if flat_out != sizes:
+            report.notes.append(f"constant inputs measured at spatial size {flat_shape[2:]} "
+                                f"(output {flat_out}): "
+                                "zero-padding ramps from both borders meet inside small outputs")
+        if periods is None:
+            chosen = _predicted(model, shape, sizes, report.notes)
+        else:
+            chosen = _given(periods, sizes)
+            predicted = _predicted(model, shape, sizes, [])
+            chosen = {p: predicted.get(p, ()) for p in chosen}
     finally:
         model.train(was_training)
     _fill(report, outs, response, chosen, scale)
@@ -386,7 +292,8 @@ def _fill(report: ProbeReport, outs: dict[float, torch.Tensor], response: torch.
         b = _border(sizes, p)
         if b == 0:
             uncropped.append(p)
-        shares = {level: periodic_share(_crop(y, ndim, p, b, common), p, ndim=ndim)
+        shares = {level: periodic_share(_crop(y, ndim, p, _border(tuple(y.shape[2:]), p), common), p,
+                                        ndim=ndim)
                   for level, y in outs.items()}
         d = _crop(response, ndim, p, b, common)
         index = float(checkerboard_index(d, p, ndim=ndim, reduce="batch"))

@@ -36,6 +36,7 @@ class LayerReport:
     suggestion: str
     groups: int = 1
     tones_hz: tuple[float, ...] = ()
+    note: str = ""  # where sizes disagree with strides, or why there is no period
 
     def short(self) -> str:
         """k/s/p summary, e.g. 'k=3 s=2 p=1'."""
@@ -87,17 +88,16 @@ class AuditReport:
                          "stride-periodic artifacts (no transposed or strided convolution, "
                          "resize, pixel shuffle or pooling ran in the forward pass).")
         else:
-            header = f"{'#':>2}  {'layer':<22} {'type':<16} {'k/s/p':<16} {'size':<16} " \
-                     f"{'uneven':>7} {'period':>7}  suggestion"
-            lines += [header, "-" * len(header)]
-            for layer in self.layers:
-                size = f"{_size(layer.input_size)}->{_size(layer.output_size)}"
-                period = f"{layer.period} {'out' if layer.where == 'output' else 'grad'}" \
-                    if layer.period > 1 else "-"
-                mark = "!" if layer.offending else " "
-                lines.append(f"{layer.index:>2}{mark} {layer.name[:22]:<22} {layer.kind[:16]:<16} "
-                             f"{layer.short()[:16]:<16} {size[:16]:<16} {_ratio(layer.unevenness):>7} "
-                             f"{period:>7}  {layer.suggestion}")
+            rows = self._rows()
+            widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+            right = (0, 5, 6)
+            for j, row in enumerate(rows):
+                cells = [c.rjust(w) if i in right else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(row, widths))]
+                lines.append("  ".join(cells) + "  " + row[-1])
+                if j == 0:
+                    lines.append("-" * len(lines[-1]))
+            lines += [f"  #{layer.index} {layer.name}: {layer.note}" for layer in self.layers if layer.note]
         tonal = [layer for layer in self.layers if layer.tones_hz]
         if tonal:
             lines.append(f"Tones at a sample rate of {_hz(self.sample_rate or 0)} Hz (multiples of "
@@ -115,6 +115,43 @@ class AuditReport:
                          + "; strongest/weakest phase of mean |gradient| "
                          + ", ".join(f"p={p}: {v:.2f}x" for p, v in self.gradient_phase_ratio.items()))
         lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def _rows(self) -> list[list[str]]:
+        """Header and one row per layer, every cell whole: [#, layer, type, k/s/p, size, uneven,
+        period, suggestion]; '!' after the number marks a layer to act on."""
+        rows = [["#", "layer", "type", "k/s/p", "size", "uneven", "period", "suggestion"]]
+        for layer in self.layers:
+            period = (f"{layer.period} {'out' if layer.where == 'output' else 'grad'}"
+                      if layer.period > 1 else "-")
+            rows.append([f"{layer.index}{'!' if layer.offending else ' '}", layer.name, layer.kind,
+                         layer.short(),
+                         f"{_size(layer.input_size)}->{_size(layer.output_size)}", _ratio(layer.unevenness),
+                         period, layer.suggestion])
+        return rows
+
+    def to_markdown(self) -> str:
+        """The report as Markdown: a title line, a table (nothing cut), then tones, indices and notes."""
+        lines = [f"**Checkerboard audit of {self.model_name}**: input {self.input_shape} -> output "
+                 f"{self.output_shape}", ""]
+        if not self.layers:
+            lines.append("No resolution-changing layer found: this model cannot create "
+                         "stride-periodic artifacts.")
+        else:
+            rows = self._rows()
+            rows[0].insert(7, "note")
+            for row, layer in zip(rows[1:], self.layers):
+                row.insert(7, layer.note)
+            lines.append("| " + " | ".join(rows[0]) + " |")
+            lines.append("|" + "|".join("---" for _ in rows[0]) + "|")
+            lines += ["| " + " | ".join(c.strip().replace("|", "\\|") for c in row) + " |"
+                      for row in rows[1:]]
+        text = str(self).splitlines()
+        starts = ("Tones", "  #", "Measured", "Input gradient", "note:")
+        rest = [line for line in text if line.startswith(starts)
+                and not (line.startswith("  #") and ": period" not in line)]
+        if rest:
+            lines += ["", *(f"- {line.strip()}" for line in rest)]
         return "\n".join(lines)
 
     def _hz_of(self, period: int) -> str:
@@ -140,6 +177,8 @@ class AuditReport:
                 period = f"{layer.period} {where}" if layer.period > 1 else "&ndash;"
                 if layer.tones_hz:
                     period += f"<br><small>{esc(layer.tones())}</small>"
+                if layer.note:
+                    period += f"<br><small><i>{esc(layer.note)}</i></small>"
                 cells = (layer.index, esc(layer.name), esc(layer.kind), esc(layer.short()),
                          f"{_size(layer.input_size)} &rarr; {_size(layer.output_size)}",
                          _ratio(layer.unevenness), period, esc(layer.suggestion))
@@ -163,7 +202,8 @@ class AuditReport:
 
 
 def _hz(value: float) -> str:
-    return f"{value:.0f}" if value >= 100 else f"{value:.3g}"
+    """A frequency without rounding away what the comb needs: at most two decimals (86.13, 5512.5, 4000)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def json_ready(value: object) -> object:

@@ -22,7 +22,7 @@ adds kinds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
@@ -76,6 +76,15 @@ def _check_groups(groups: object, c_in: int, c_out: int) -> int:
     return g
 
 
+
+def _fitted(y: torch.Tensor, sizes: tuple[int, ...], output_size: Sequence[int] | None,
+            geometry: tuple[tuple[int, ...], ...] | None) -> torch.Tensor:
+    if output_size is None and geometry is None:
+        return y
+    from .convert import fit_output_size  # convert builds on this module
+
+    return fit_output_size(y, sizes, output_size, geometry)
+
 class _ResizeConv(nn.Module):
     """Resize by ``scale``, pad by ``padding_mode``, then a stride-1 convolution (1D or 2D)."""
 
@@ -95,12 +104,19 @@ class _ResizeConv(nn.Module):
         self.conv = self._conv(check_int("c_in", c_in, 1), check_int("c_out", c_out, 1), kernel_size,
                                groups=_check_groups(groups, c_in, c_out))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    # (kernel, stride, padding, output_padding) of the transposed convolution this layer replaces
+    transposed_geometry: tuple[tuple[int, ...], ...] | None = None
+
+    def forward(self, x: torch.Tensor, output_size: Sequence[int] | None = None) -> torch.Tensor:
+        """(N, c_in, *size) -> (N, c_out, *(scale * size)); ``output_size`` as in ``nn.ConvTranspose2d``
+        (see :func:`nbhelpers.layers.convert.fit_output_size`)."""
+        sizes = tuple(x.shape[2:])
         if self.scale > 1:
             smooth = {} if self.mode == "nearest" else {"align_corners": False}
             x = nn.functional.interpolate(x, scale_factor=self.scale, mode=self.mode, **smooth)
         ndim = x.dim() - 2
-        return self.conv(_pad(x, (self.pad,) * (2 * ndim), self.padding_mode))
+        y = self.conv(_pad(x, (self.pad,) * (2 * ndim), self.padding_mode))
+        return _fitted(y, sizes, output_size, self.transposed_geometry)
 
     def extra_repr(self) -> str:
         return f"scale={self.scale}, mode={self.mode!r}, padding_mode={self.padding_mode!r}"
@@ -282,8 +298,13 @@ class SubPixelConv2d(nn.Module):
         if icnr:
             _icnr_pair_(self.conv.weight, self.conv.bias, self.scale)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.blur(self.shuffle(self.conv(_pad(x, self.pad, self.padding_mode))))
+    transposed_geometry: tuple[tuple[int, ...], ...] | None = None
+
+    def forward(self, x: torch.Tensor, output_size: Sequence[int] | None = None) -> torch.Tensor:
+        """(N, c_in, H, W) -> (N, c_out, scale H, scale W); ``output_size`` as in
+        :meth:`ResizeConv2d.forward`."""
+        y = self.blur(self.shuffle(self.conv(_pad(x, self.pad, self.padding_mode))))
+        return _fitted(y, tuple(x.shape[2:]), output_size, self.transposed_geometry)
 
     def extra_repr(self) -> str:
         return f"scale={self.scale}, icnr={self.icnr}, padding_mode={self.padding_mode!r}"
@@ -334,10 +355,14 @@ class SubPixelConv1d(nn.Module):
         if icnr:
             _icnr_pair_(self.conv.weight, self.conv.bias, self.scale)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    transposed_geometry: tuple[tuple[int, ...], ...] | None = None
+
+    def forward(self, x: torch.Tensor, output_size: Sequence[int] | None = None) -> torch.Tensor:
+        """(N, c_in, L) -> (N, c_out, scale L); ``output_size`` as in :meth:`ResizeConv2d.forward`."""
         y = self.conv(_pad(x, (self.pad, self.pad), self.padding_mode))
         n, _, length = y.shape
-        return y.view(n, self.c_out, self.scale, length).permute(0, 1, 3, 2).reshape(n, self.c_out, -1)
+        y = y.view(n, self.c_out, self.scale, length).permute(0, 1, 3, 2).reshape(n, self.c_out, -1)
+        return _fitted(y, tuple(x.shape[2:]), output_size, self.transposed_geometry)
 
     def extra_repr(self) -> str:
         return f"scale={self.scale}, icnr={self.icnr}, padding_mode={self.padding_mode!r}"
