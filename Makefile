@@ -4,12 +4,16 @@
 #   TORCH_SPEC   the torch requirement installed first (default torch==2.13.0, the CPU wheel this
 #                project is tested with). Use your own build with e.g. TORCH_SPEC='torch>=2.1',
 #                or TORCH_SPEC= (empty) to keep whatever torch pip resolves from pyproject.toml.
+#   TORCH_INDEX  where that torch comes from (nbhelpers/install_torch.py): auto (default: a local
+#                wheel in PIP_FIND_LINKS, else the CPU build on Linux without nvidia-smi, else
+#                PyPI), pypi, or an index URL such as https://download.pytorch.org/whl/cu126.
 #   PYTHON       interpreter used to create the virtual environment (3.10 or newer).
 #   VENV         where the virtual environment lives (default .venv).
 
 PYTHON ?= python3
 VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
+TORCH_INDEX ?= auto
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
@@ -21,12 +25,14 @@ help:
 	@echo "make test       ruff + unit tests + every notebook under nbval"
 	@echo "make notebooks  re-execute the notebooks in place (commit the result)"
 	@echo "make bench      time each notebook and the widget update"
-	@echo "make results    train the long runs (5 seeds, up to 10000 steps) into data/results/ (resumable)"
+	@echo "make results    train the long runs (10 seeds: 0-4 to design the claims, 5-9 to confirm them; up to 10000 steps) into data/results/ (resumable)"
 	@echo "make results-check  are data/results/ untouched (seals) and still this code's (replays of the first 20 steps)?"
 	@echo "make claims     the claims ledger of the committed notebooks (measured, threshold, margin)"
 	@echo "make test-ui    JupyterLab + headless Chromium: widgets render and respond"
 	@echo "make grading    the exercises as an nbgrader course in build/grading/ (installs nbgrader when missing)"
 	@echo "make test-grading  autograde three fake students with nbgrader and check their exact scores"
+	@echo "make hub        a JupyterHub for a class on 127.0.0.1:8000 (local system users, trial login; deploy/)"
+	@echo "make test-hub   a class on that hub: 3 students fetch, run and submit notebook 01, graded (as root)"
 	@echo "make html       executed notebooks as static HTML in build/html/"
 	@echo "make student    student versions (solutions stubbed, outputs cleared) in build/student/"
 	@echo "make install    create .venv and install nbhelpers (idempotent)"
@@ -36,7 +42,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	@if [ -n "$(TORCH_SPEC)" ]; then $(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"; fi
+	@if [ -n "$(TORCH_SPEC)" ]; then TORCH_INDEX="$(TORCH_INDEX)" $(BIN)/python nbhelpers/install_torch.py "$(TORCH_SPEC)"; fi
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
@@ -75,6 +81,27 @@ grading: install-grading
 test-grading: install-grading
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest tests/test_grading.py -q -rs
 
+.PHONY: install-hub hub test-hub
+
+# JupyterHub from PyPI (the `hub` extra) and configurable-http-proxy from npm into build/hub/node/.
+CHP_VERSION := 4.6.3
+HUB_NODE := build/hub/node
+install-hub: install-grading
+	@$(BIN)/python -c "import jupyterhub" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[hub]"
+	@test -x $(HUB_NODE)/node_modules/.bin/configurable-http-proxy || { \
+	    command -v npm >/dev/null || { echo "warning: no npm (Node.js 18 or newer) to install configurable-http-proxy:" \
+	        "make hub cannot start, make test-hub skips the hub tests"; exit 0; }; \
+	    npm install --silent --no-audit --no-fund --prefix $(HUB_NODE) configurable-http-proxy@$(CHP_VERSION); }
+
+# Settings (HUB_PORT, HUB_IP, NBGRADER_EXCHANGE, HUB_AUTHENTICATOR, ...) are read from the
+# environment by deploy/jupyterhub_config.py: make hub HUB_PORT=9000. Run as root to serve other users.
+hub: install-hub
+	$(BIN)/jupyterhub -f deploy/jupyterhub_config.py $(HUB_ARGS)
+
+# As root (creates and removes system users); skips itself otherwise. Not in CI (about 2 minutes).
+test-hub: install-hub
+	HUB_CLASS_TEST=1 NBHELPERS_THREADS=1 $(BIN)/python -m pytest tests/test_hub.py -q -rs -s
+
 # FORCE=1 overwrites student files that are newer than their source.
 student: install
 	FORCE=$(FORCE) $(BIN)/python -m nbhelpers.course.student $(NOTEBOOKS) --out build/student
@@ -94,7 +121,7 @@ results-check: install
 	$(BIN)/python -m nbhelpers.experiments.longrun check
 
 claims: install
-	$(BIN)/python -m nbhelpers.claims $(NOTEBOOKS)
+	$(BIN)/python -m nbhelpers.claims $(NOTEBOOKS) --json build/claims.json
 
 bench: install
 	$(BIN)/python -m nbhelpers.course.bench $(NOTEBOOKS)

@@ -1,48 +1,47 @@
 """The claims ledger: every scientific assertion of a notebook, with its measured value and margin.
 
-A notebook states a claim with :func:`claim`, which asserts it and prints one line::
+A notebook states a claim with :func:`claim`, which asserts it and shows one line::
 
-    ✓ [03.resize-beats-deconv] uneven deconvolution's index over nearest resize-convolution's,
-      per seed — measured 9.1 · 8.7 · 12 · 10 · 7.9 >= 2: margin 3.95x (smallest, 5/5 hold)
+    ✓ [03.resize-lowest-by] 100 to 3000 MSE steps: lower end of the 95% interval of deconv3 /
+      nearest index: smallest of 4: 2.09 (needs ≥ 1.5); control at most 1.18; fresh seeds: 4/4 hold,
+      smallest 2.2
 
 The **margin** says how far a value is from failing: measured / threshold for ``>=``,
 threshold / measured for ``<=`` (a ratio; 1 is the edge, above 1 holds). A claim over seeds
 reports its smallest margin, or, with ``at_least=k``, the k-th best (it then holds on k of n
 seeds, and says so). ``control=`` takes the values the same check gives on a case where the
 claim is false (a shuffled pairing, a signal without the artifact, a layer that divides its
-stride, ...); the claim raises unless every control fails, so no claim can pass by
-construction.
+stride, the same kind on two disjoint groups of seeds, ...); the claim raises unless every
+control fails, so no claim can pass by construction. A control that is a fixed function of the
+measured values (their reciprocal, negation or a shifted copy) fails by arithmetic whenever the
+claim holds, so :func:`claim` rejects it; a claim with no meaningful control says why
+(``why=``).
 
-``python -m nbhelpers.claims notebooks/*.ipynb`` (``make claims``) reads the ledger lines back
-from the committed executed notebooks and prints them as one table.
+In a notebook the line is compact (the deciding value, the threshold, the control's closest value,
+the fresh seeds' result); the output also carries the claim's full record (every value) in its
+metadata. ``python -m nbhelpers.claims notebooks/*.ipynb`` (``make claims``) reads the records back
+from the committed executed notebooks and prints them as one table, every value included.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import numbers
 import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 
 OPS = (">=", "<=")
 _ID = re.compile(r"^\d\d\.[a-z0-9][a-z0-9-]*$")
-_LINE = re.compile(
-    r"^(?P<mark>[✓✗]) \[(?P<id>[^\]]+)\] (?P<statement>.*) — measured (?P<measured>.*?) "
-    r"(?P<op>>=|<=) (?P<threshold>\S+): margin (?P<margin>\S+?)x"
-)
 
 
 #: how a ledger line reports the same check on fresh seeds (designed on 0-4, confirmed on 5-9)
-_CONFIRMED = "confirmed on fresh seeds:"
-#: how a ledger line marks a control that is a transform of the measured values (it cannot fail)
-_TRANSFORM_MARK = "not a real control: the"
+_CONFIRMED = "fresh seeds:"
+#: where a notebook output keeps a claim's full record (every value), read back by ``make claims``
+LEDGER_KEY = "nbhelpers.claim"
 
 
 class ClaimFailed(AssertionError):
@@ -112,9 +111,7 @@ def _values(name: str, measured: object) -> tuple[float, ...]:
 def _number(value: float) -> str:
     if math.isinf(value):
         return "inf"
-    if value != 0 and (abs(value) >= 1e4 or abs(value) < 1e-3):
-        return f"{value:.2e}"
-    return f"{value:.3g}"
+    return f"{value:.3g}"  # 3 significant digits: 0.0495, 1e-05, 2.65e+11
 
 
 @dataclass(frozen=True)
@@ -138,7 +135,6 @@ class Claim:
     threshold: float
     required: int
     controls: tuple[float, ...] = ()
-    control_kind: str | None = None  # 'reciprocal', 'negation', 'offset': a transform, not a control
     why: str | None = None  # why there is no control
     confirm: tuple[float, ...] = ()  # the same check on fresh seeds
     confirm_required: int = 0
@@ -171,26 +167,107 @@ class Claim:
     def _ipython_display_(self) -> None:
         """Show nothing when a claim ends a cell: :func:`claim` already printed its line."""
 
+    def decisive(self, values: Sequence[float] | None = None, required: int | None = None) -> float:
+        """The value that decides the claim: the ``required``-th best of ``values`` (default: the
+        measured ones), best meaning furthest on the holding side of the threshold."""
+        values = self.values if values is None else values
+        required = self.required if required is None else required
+        return sorted(values, reverse=self.op == ">=")[required - 1]
+
     def line(self) -> str:
-        """The one line the notebook prints."""
+        """The compact line a notebook shows (one line, in words): the deciding value against the
+        threshold, how many hold, the control's closest value, the fresh seeds' result. Every value
+        is in :meth:`record` (and ``make claims``)."""
+        n, op = len(self.values), "≥" if self.op == ">=" else "≤"
+        edge = "smallest" if self.op == ">=" else "largest"
+        if n == 1:
+            shown = f"measured {_number(self.values[0])}"
+        elif self.required == n:
+            shown = f"{edge} of {n}: {_number(self.decisive())}"
+        else:
+            shown = (f"holds on {self.holding} of {n} (needs {self.required}), "
+                     f"{_ordinal(self.required)} best {_number(self.decisive())}")
+        text = f"{'✓' if self.holds else '✗'} [{self.id}] {self.statement}: {shown} (needs {op} " \
+               f"{_number(self.threshold)})"
+        if self.controls:  # the control value closest to passing
+            closest = _number(max(self.controls) if self.op == ">=" else min(self.controls))
+            if len(self.controls) == 1:
+                text += f"; control {closest}"
+            else:
+                text += f"; control at {'most' if self.op == '>=' else 'least'} {closest}"
+        else:
+            text += f"; no control: {self.why or 'none given'}"
+        if self.confirm:
+            fresh = _number(self.decisive(self.confirm, self.confirm_required))
+            if len(self.confirm) == 1:
+                text += f"; {_CONFIRMED} {fresh}"
+            else:
+                text += f"; {_CONFIRMED} {self.confirmed}/{len(self.confirm)} hold, " + \
+                        (f"{edge} {fresh}" if self.confirm_required == len(self.confirm) else fresh)
+        return text
+
+    def full_line(self) -> str:
+        """Every value on one line: measured, threshold, margin, controls, fresh seeds."""
         measured = " · ".join(_number(v) for v in self.values)
         n = len(self.values)
         which = ("smallest, " if self.required == n else f"{self.required}-th best, ") if n > 1 else ""
         count = f"{self.holding}/{n} hold" + (f", {self.required} required" if self.required < n else "")
+        shown = "exact" if math.isinf(self.smallest_margin) else f"{_number(self.smallest_margin)}x"
         text = (f"{'✓' if self.holds else '✗'} [{self.id}] {self.statement} — measured {measured} "
-                f"{self.op} {_number(self.threshold)}: margin {_number(self.smallest_margin)}x "
-                f"({which}{count})")
+                f"{self.op} {_number(self.threshold)}: margin {shown} ({which}{count})")
         if self.controls:
             text += "; control " + " · ".join(_number(v) for v in self.controls) + " fails"
-        if self.control_kind:
-            text += f" [{_TRANSFORM_MARK} {self.control_kind} of the measured values]"
-        if not self.controls:
+        else:
             text += f"; no control: {self.why or 'none given'}"
         if self.confirm:
-            fresh = sorted((margin(v, self.op, self.threshold) for v in self.confirm), reverse=True)
-            text += (f"; {_CONFIRMED} {self.confirmed}/{len(self.confirm)} hold, margin "
-                     f"{_number(fresh[self.confirm_required - 1])}x")
+            text += f"; {_CONFIRMED} " + " · ".join(_number(v) for v in self.confirm) + \
+                    f", {self.confirmed}/{len(self.confirm)} hold"
         return text
+
+    def record(self) -> dict:
+        """The claim as JSON-safe data (non-finite numbers as strings): what a notebook stores with
+        its line and ``make claims`` reads back."""
+        return {"id": self.id, "statement": self.statement, "values": _safe(self.values), "op": self.op,
+                "threshold": self.threshold, "required": self.required, "controls": _safe(self.controls),
+                "why": self.why, "confirm": _safe(self.confirm), "confirm_required": self.confirm_required}
+
+    @classmethod
+    def from_record(cls, record: dict) -> Claim:
+        """The claim a :meth:`record` describes."""
+        back = {k: tuple(float(v) for v in record[k]) for k in ("values", "controls", "confirm")}
+        return cls(record["id"], record["statement"], back["values"], record["op"],
+                   float(record["threshold"]), int(record["required"]), back["controls"], record.get("why"),
+                   back["confirm"], int(record.get("confirm_required", 0)))
+
+    def output(self) -> dict:
+        """The notebook output that shows this claim: its :meth:`line` as text, its :meth:`record`
+        in the output's metadata (under :data:`LEDGER_KEY`), as nbformat stores a display."""
+        return {"output_type": "display_data", "data": {"text/plain": self.line()},
+                "metadata": {LEDGER_KEY: self.record()}}
+
+
+def _ordinal(k: int) -> str:
+    return f"{k}{'th' if 10 <= k % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(k % 10, 'th')}"
+
+
+def _safe(values: Sequence[float]) -> list:
+    return [v if math.isfinite(v) else str(v) for v in values]
+
+
+def _show(result: Claim) -> None:
+    """In a Jupyter kernel, display the compact line with the full record in the output's metadata
+    (nbval does not compare metadata); elsewhere print the line."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the notebooks' dependencies
+        get_ipython = None
+    shell = get_ipython() if get_ipython else None
+    if shell is None or getattr(shell, "kernel", None) is None:
+        print(result.line())
+        return
+    from IPython.display import display
+
+    display({"text/plain": result.line()}, raw=True, metadata={LEDGER_KEY: result.record()})
 
 
 def claim(
@@ -215,7 +292,8 @@ def claim(
         threshold: a positive bound, set from the effect's size.
         at_least: how many of the values must hold (default: all); state it in the prose.
         control: the values the same check gives on a case where the claim is false; each must
-            fail, or :class:`ClaimFailed` says the check cannot fail.
+            fail, or :class:`ClaimFailed` says the check cannot fail. Not a fixed function of
+            ``measured`` (see :func:`control_transform`): that raises ``ValueError``.
         why: with no control, why none exists (printed on the line, counted by ``make claims``);
             not allowed together with ``control``.
         confirm: the same check's values on fresh seeds (the long runs' seeds 5-9) when ``measured``
@@ -227,6 +305,8 @@ def claim(
 
     Raises:
         ClaimFailed: the claim does not hold, or a control passes.
+        ValueError: a malformed argument, or a control that is the reciprocal, negation or a
+            shifted copy of ``measured``.
     """
     if not isinstance(id, str) or not _ID.match(id):
         raise ValueError(f"id must look like '03.resize-beats-deconv' (NN.lowercase-words), got {id!r}")
@@ -245,17 +325,24 @@ def claim(
     controls = () if control is None else _values("control", control)
     if why is not None and (controls or not isinstance(why, str) or not why.strip()):
         raise ValueError("why= explains a claim without a control: give a non-empty string, and no control=")
+    transform = control_transform(values, controls)
+    if transform:
+        raise ValueError(
+            f"claim {id}: its control is the {transform} of the measured values, which fails by arithmetic "
+            "whenever the claim holds, so it tests nothing. Give the same check on a case where the claim "
+            "should be false (another kind, the same kind on other seeds, a shuffled pairing), or "
+            "control=None with why='...' when no such case exists")
     fresh = () if confirm is None else _values("confirm", confirm)
     result = Claim(id, " ".join(statement.split()), values, op, float(threshold), required, controls,
-                   control_transform(values, controls), None if why is None else " ".join(why.split()),
+                   None if why is None else " ".join(why.split()),
                    fresh, math.ceil(required * len(fresh) / len(values)))
-    print(result.line())
+    _show(result)
     if result.holding >= required and not result.holds:
         raise ClaimFailed(f"claim {id} holds on the seeds it was designed on but not on the fresh seeds "
                           f"({result.confirmed} of {len(fresh)}, {result.confirm_required} required): weaken "
-                          f"it to what holds. {result.line()}")
+                          f"it to what holds. {result.full_line()}")
     if not result.holds:
-        raise ClaimFailed(f"claim {id} does not hold: {result.line()}")
+        raise ClaimFailed(f"claim {id} does not hold: {result.full_line()}")
     passing = [c for c in controls if margin(c, op, threshold) >= 1]
     if passing:
         raise ClaimFailed(f"claim {id}: its negative control {passing} passes the same check, so the check "
@@ -263,110 +350,11 @@ def claim(
     return result
 
 
-# ----------------------------------------------------------------------------- the ledger
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    """A ledger line read back from an executed notebook."""
-
-    notebook: str
-    id: str
-    statement: str
-    measured: str
-    op: str
-    threshold: str
-    margin: float
-    holds: bool
-    control: str = ""  # 'real', 'none', or the transform ('reciprocal', 'negation', 'offset')
-    why: str = ""  # why it has no control, as the line says
-    confirmed: bool = False  # the line reports the same check on fresh seeds
-
-
-def read_ledger(paths: Sequence[str | Path]) -> list[LedgerEntry]:
-    """The ledger lines printed in the outputs of executed notebooks, in order.
-
-    Args:
-        paths: ``.ipynb`` files (committed executed).
-
-    Returns:
-        one :class:`LedgerEntry` per printed claim.
-    """
-    entries = []
-    for path in map(Path, paths):
-        for cell in json.loads(path.read_text())["cells"]:
-            for output in cell.get("outputs", []) if cell["cell_type"] == "code" else []:
-                text = output.get("text", "")
-                for line in (text if isinstance(text, str) else "".join(text)).splitlines():
-                    match = _LINE.match(line)
-                    if match:
-                        entries.append(LedgerEntry(
-                            path.name, match["id"], match["statement"], match["measured"], match["op"],
-                            match["threshold"], float(match["margin"]), match["mark"] == "✓",
-                            _control_of(line), _why_of(line), f"; {_CONFIRMED} " in line))
-    return entries
-
-
-def _control_of(line: str) -> str:
-    """'real', 'none' or the transform a ledger line reports for its control."""
-    if f"[{_TRANSFORM_MARK} " in line:
-        return line.split(f"[{_TRANSFORM_MARK} ", 1)[1].split(" ", 1)[0]
-    return "real" if "; control " in line else "none"
-
-
-def _why_of(line: str) -> str:
-    """The reason a ledger line gives for having no control ('' when it has one)."""
-    return line.split("; no control: ", 1)[1] if "; no control: " in line else ""
-
-
-def ledger_summary(entries: Sequence[LedgerEntry]) -> str:
-    """The ledger in numbers: claims, how many have a control that could fail, which have a control
-    that is a transform of their measured values (it cannot fail), which have none, the smallest
-    margin."""
-    transforms = [e.id for e in entries if e.control not in ("real", "none")]
-    without = [f"{e.id} ({e.why or 'none given'})" for e in entries if e.control == "none"]
-    notebooks = len({e.notebook for e in entries})
-    real = len(entries) - len(transforms) - len(without)
-    text = (f"{len(entries)} claims in {notebooks} notebooks; {real} "
-            f"with a control that could fail, {len(transforms)} whose control is a transform of the "
-            f"measured values (it cannot fail), {len(without)} without a control; "
-            f"{sum(e.confirmed for e in entries)} confirmed on fresh seeds; smallest margin "
-            f"{min((e.margin for e in entries), default=math.nan):.3g}x")
-    if transforms:
-        text += "\ncontrols that cannot fail: " + ", ".join(transforms)
-    if without:
-        text += "\nwithout a control: " + "; ".join(without)
-    return text
-
-
-def format_ledger(entries: Sequence[LedgerEntry]) -> str:
-    """The ledger as a Markdown table (notebook, id, statement, measured, threshold, margin)."""
-    rows = ["| notebook | id | claim | measured | threshold | smallest margin |",
-            "|---|---|---|---|---|---:|"]
-    for e in entries:
-        statement = e.statement.replace("|", "\\|")
-        shown = "exact" if math.isinf(e.margin) else f"{e.margin:.3g}x"
-        rows.append(f"| {e.notebook[:2]} | `{e.id}` | {statement} | {e.measured} | {e.op} {e.threshold} | "
-                    f"{shown}{'' if e.holds else ' FAILS'} |")
-    return "\n".join(rows)
-
-
 def main(argv: list[str] | None = None) -> int:
-    """``make claims``: print the ledger of the committed notebooks; exit 1 if a claim fails or an
-    id repeats."""
-    parser = argparse.ArgumentParser(prog="python -m nbhelpers.claims", description=main.__doc__)
-    parser.add_argument("notebooks", nargs="+", type=Path)
-    args = parser.parse_args(argv)
-    entries = read_ledger(args.notebooks)
-    print(format_ledger(entries))
-    ids = [e.id for e in entries]
-    repeated = sorted({i for i in ids if ids.count(i) > 1})
-    failing = [e.id for e in entries if not e.holds or e.margin < 1]
-    print("\n" + ledger_summary(entries))
-    for problem, ids_ in (("repeated ids", repeated), ("failing claims", failing)):
-        if ids_:
-            print(f"{problem}: {', '.join(ids_)}", file=sys.stderr)
-    return 1 if repeated or failing else 0
+    """``python -m nbhelpers.claims`` (``make claims``): see :func:`nbhelpers.ledger.main`."""
+    from .ledger import main as ledger_main
+
+    return ledger_main(argv)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from nbhelpers.claims import ClaimFailed, claim, format_ledger, main, margin, read_ledger
+from nbhelpers.claims import ClaimFailed, claim, main, margin
+from nbhelpers.ledger import format_ledger, read_ledger
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -22,12 +23,16 @@ def test_margin_is_a_ratio_in_both_directions():
     assert margin(-1.0, ">=", 1.0) == 0.0
 
 
-def test_claim_prints_one_line_with_the_smallest_margin(capsys):
-    result = claim("01.example", "a measured ratio", [3.0, 2.0, 4.0], ">=", 1.0)
+def test_claim_prints_one_compact_line_and_keeps_every_value_in_its_record(capsys):
+    result = claim("01.example", "a measured ratio", [3.0, 2.0, 4.0], ">=", 1.0, control=[0.5, 0.8])
     line = capsys.readouterr().out.strip()
     assert result.holds and result.smallest_margin == pytest.approx(2.0)
-    assert line.startswith("✓ [01.example] a measured ratio — measured 3 · 2 · 4 >= 1: margin 2x")
-    assert "3/3 hold" in line
+    assert line == "✓ [01.example] a measured ratio: smallest of 3: 2 (needs ≥ 1); control at most 0.8"
+    assert result.record()["values"] == [3.0, 2.0, 4.0] and result.record()["controls"] == [0.5, 0.8]
+    full = result.full_line()
+    assert "measured 3 · 2 · 4 >= 1: margin 2x (smallest, 3/3 hold); control 0.5 · 0.8 fails" in full
+    claim("01.upper", "an error", [0.0, 0.2], "<=", 1e-3 * 300, control=[2.0, 0.9])
+    assert capsys.readouterr().out.strip().endswith("largest of 2: 0.2 (needs ≤ 0.3); control at least 0.9")
 
 
 def test_claim_that_fails_raises_and_says_why():
@@ -38,7 +43,7 @@ def test_claim_that_fails_raises_and_says_why():
 def test_at_least_states_how_often_a_claim_holds(capsys):
     result = claim("01.sometimes", "holds on 2 of 3 seeds", [0.5, 2.0, 3.0], ">=", 1.0, at_least=2)
     assert result.holds and result.smallest_margin == pytest.approx(2.0)
-    assert "2/3 hold, 2 required" in capsys.readouterr().out
+    assert "holds on 2 of 3 (needs 2), 2nd best 2 (needs ≥ 1)" in capsys.readouterr().out
     with pytest.raises(ClaimFailed):
         claim("01.sometimes", "now on 3 of 3", [0.5, 2.0, 3.0], ">=", 1.0, at_least=3)
 
@@ -74,16 +79,34 @@ def test_bad_arguments_are_clear_errors(kwargs, error, words):
         claim(**args)
 
 
-def test_the_ledger_reads_back_what_claim_printed(tmp_path, capsys):
-    claim("02.read-back", "reads back", [2.0, 5.0], "<=", 10.0)
-    line = capsys.readouterr().out
-    nb = {"cells": [{"cell_type": "code", "outputs": [{"output_type": "stream", "text": [line]}]}]}
-    path = tmp_path / "02_x.ipynb"
-    path.write_text(json.dumps(nb))
-    (entry,) = read_ledger([path])
-    assert (entry.id, entry.op, entry.threshold) == ("02.read-back", "<=", "10")
-    assert entry.margin == 2.0 and entry.holds
-    assert "`02.read-back`" in format_ledger([entry])
+def notebook_of(tmp_path, results, name="02_x.ipynb"):
+    """A notebook file whose one cell shows these claims, as a kernel stores them."""
+    path = tmp_path / name
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "outputs": [r.output() for r in results]}]}))
+    return path
+
+
+def test_the_ledger_reads_back_every_value_a_claim_shows(tmp_path):
+    shown = claim("02.read-back", "reads back", [2.0, 5.0], "<=", 10.0, control=[12.0, 30.0],
+                  confirm=[3.0, 1.0])
+    (entry,) = read_ledger([notebook_of(tmp_path, [shown])])
+    assert entry.claim == shown and entry.notebook == "02_x.ipynb"
+    assert entry.margin == 2.0 and entry.holds and entry.control == "real" and entry.confirmed
+    table = format_ledger([entry])
+    assert "| 02 | `02.read-back` | reads back | 2 · 5 | <= 10 | 2x | 12 · 30 | 3 · 1 (2/2 hold) |" in table
+    # an infinite margin reads as what it means, and non-finite values survive the JSON round trip
+    exact = claim("02.exact", "an exact zero", [0.0, -math.inf], "<=", 1e-9, why="exact")
+    (entry,) = read_ledger([notebook_of(tmp_path, [exact])])
+    assert entry.claim.values == (0.0, -math.inf)
+    assert "| exact |" in format_ledger([entry]) and "infx" not in format_ledger([entry])
+
+
+def test_make_claims_saves_the_full_ledger_as_json(tmp_path, capsys):
+    path = notebook_of(tmp_path, [claim("02.saved", "saved", [2.0, 3.0], ">=", 1.0, control=[0.5, 0.7])])
+    assert main([str(path), "--json", str(tmp_path / "out" / "claims.json")]) == 0
+    (record,) = json.loads((tmp_path / "out" / "claims.json").read_text())
+    assert record["notebook"] == "02_x.ipynb" and record["values"] == [2.0, 3.0]
+    assert record["controls"] == [0.5, 0.7]
 
 
 def test_the_committed_ledger_holds_with_unique_ids_in_every_notebook(capsys):
@@ -142,35 +165,47 @@ def test_a_control_that_is_a_transform_of_the_measured_values_is_named():
     assert control_transform([0.0, 0.0], [3.0, 3.0]) is None  # equal values: likewise
 
 
-def test_the_ledger_marks_and_counts_controls_that_cannot_fail(capsys, tmp_path):
-    from nbhelpers.claims import ledger_summary
-
+def test_a_control_that_is_a_transform_of_the_measured_values_is_rejected(capsys):
     claim("01.real", "a ratio against another case", [3.0, 4.0], ">=", 2.0, control=[1.1, 0.9])
-    claim("01.fake", "a ratio against its own reciprocal", [3.0, 4.0], ">=", 2.0, control=[1 / 3, 1 / 4])
-    lines = capsys.readouterr().out
-    assert "not a real control: the reciprocal of the measured values" in lines.splitlines()[1]
-    nb = {"cells": [{"cell_type": "code", "outputs": [{"output_type": "stream", "text": [lines]}]}]}
-    path = tmp_path / "01_x.ipynb"
-    path.write_text(json.dumps(nb))
-    entries = read_ledger([path])
-    assert [e.control for e in entries] == ["real", "reciprocal"]
-    summary = ledger_summary(entries)
-    assert summary.startswith("2 claims in 1 notebooks; 1 with a control that could fail, 1 whose control")
-    assert "controls that cannot fail: 01.fake" in summary
+    for control, kind in (([1 / 3, 1 / 4], "reciprocal"), ([-3.0, -4.0], "negation"), ([1.0, 2.0], "offset")):
+        with pytest.raises(ValueError, match=f"its control is the {kind} of the measured values"):
+            claim("01.fake", "a ratio against a transform of itself", [3.0, 4.0], ">=", 2.0, control=control)
+    assert len(capsys.readouterr().out.splitlines()) == 1  # a rejected claim prints no ledger line
+
+
+def test_no_committed_claim_has_a_control_built_from_its_own_values():
+    # every claim of every notebook went through claim(), which rejects such a control; read the
+    # records back and check again (a notebook executed before the rule, or an output edited by
+    # hand, would show one)
+    from nbhelpers.claims import control_transform
+
+    entries = [e for e in read_ledger(NOTEBOOKS) if e.claim.controls]
+    for e in entries:
+        assert control_transform(e.claim.values, e.claim.controls) is None, e.id
+    assert len(entries) >= 80
+
+
+def test_no_committed_claim_requires_exactly_the_count_it_observed():
+    # "holds on k of n" with k the observed count has no slack: one more unlucky seed fails it, so
+    # the threshold was read off the data. A claim over seeds either needs all of them, or fewer
+    # than it observed.
+    tight = [e.id for e in read_ledger(NOTEBOOKS)
+             if e.claim.required < len(e.claim.values) and e.claim.holding <= e.claim.required]
+    assert not tight, tight
 
 
 def test_a_claim_without_a_control_says_why_and_make_claims_lists_it(capsys, tmp_path):
-    from nbhelpers.claims import ledger_summary
+    from nbhelpers.ledger import ledger_summary
 
     claim("01.exact", "an identity of integers", 0.0, "<=", 1e-9, why="an exact computation: nothing to vary")
     claim("01.silent", "no control and no reason", 3.0, ">=", 2.0)
     lines = capsys.readouterr().out
     assert lines.splitlines()[0].endswith("; no control: an exact computation: nothing to vary")
     assert lines.splitlines()[1].endswith("; no control: none given")
-    path = tmp_path / "01_x.ipynb"
-    path.write_text(json.dumps({"cells": [{"cell_type": "code", "outputs": [
-        {"output_type": "stream", "text": [lines]}]}]}))
-    summary = ledger_summary(read_ledger([path]))
+    exact = claim("01.exact", "an identity of integers", 0.0, "<=", 1e-9,
+                  why="an exact computation: nothing to vary")
+    silent = claim("01.silent", "no control and no reason", 3.0, ">=", 2.0)
+    summary = ledger_summary(read_ledger([notebook_of(tmp_path, [exact, silent], "01_x.ipynb")]))
     assert "0 with a control that could fail" in summary and "2 without a control" in summary
     assert "01.exact (an exact computation: nothing to vary); 01.silent (none given)" in summary
     with pytest.raises(ValueError, match="why="):
@@ -180,20 +215,17 @@ def test_a_claim_without_a_control_says_why_and_make_claims_lists_it(capsys, tmp
 
 
 def test_a_claim_designed_on_some_seeds_must_hold_on_fresh_ones(capsys, tmp_path):
-    from nbhelpers.claims import ledger_summary
+    from nbhelpers.ledger import ledger_summary
 
     result = claim("01.confirmed", "a ratio per seed", [3.0, 4.0], ">=", 2.0, control=[1.0, 1.2],
                    confirm=[2.5, 5.0, 2.2])
     line = capsys.readouterr().out.strip()
-    assert result.holds and line.endswith("; confirmed on fresh seeds: 3/3 hold, margin 1.1x")
-    claim("01.most", "3 of 4 seeds", [3.0, 4.0, 1.0, 5.0], ">=", 2.0, at_least=3, control=[1.0],
-          confirm=[3.0, 1.0, 4.0, 4.0])  # 3 of 4 fresh ones hold: enough
+    assert result.holds and line.endswith("; fresh seeds: 3/3 hold, smallest 2.2")
+    most = claim("01.most", "3 of 4 seeds", [3.0, 4.0, 1.0, 5.0], ">=", 2.0, at_least=3, control=[1.0],
+                 confirm=[3.0, 1.0, 4.0, 4.0])  # 3 of 4 fresh ones hold: enough
     with pytest.raises(ClaimFailed, match="not on the fresh seeds .1 of 2, 2 required.: weaken"):
         claim("01.unconfirmed", "holds on 0-4 only", [3.0, 4.0], ">=", 2.0, control=[1.0], confirm=[2.5, 1.5])
-    lines = capsys.readouterr().out
-    path = tmp_path / "01_x.ipynb"
-    path.write_text(json.dumps({"cells": [{"cell_type": "code", "outputs": [
-        {"output_type": "stream", "text": [line + "\n" + lines]}]}]}))
-    entries = read_ledger([path])
-    assert [e.confirmed for e in entries] == [True, True, True]
-    assert "3 confirmed on fresh seeds" in ledger_summary(entries)
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("✗ [01.unconfirmed]")
+    entries = read_ledger([notebook_of(tmp_path, [result, most], "01_x.ipynb")])
+    assert [e.confirmed for e in entries] == [True, True]
+    assert "2 confirmed on fresh seeds" in ledger_summary(entries)

@@ -133,7 +133,7 @@ def test_bad_inputs_raise_errors_naming_the_argument():
 
 def test_the_fingerprint_runs_are_declared_and_a_tiny_run_measures_every_checkpoint(monkeypatch):
     runs = [r for r in longrun.declared_runs() if r.task == "fingerprint"]
-    assert len(runs) == 25 and len({r.name for r in runs}) == 25
+    assert len(runs) == 50 and len({r.name for r in runs}) == 50  # 5 kinds x 10 seeds
     assert {r.kind for r in runs} == set(fp.FINGERPRINT_KINDS)
     assert {r.loss for r in runs} == {"mse", "mse_spectral"}
     assert all(r.steps == 3000 and r.checkpoints[0] == longrun.CHECKPOINTS[0] for r in runs)

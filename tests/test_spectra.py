@@ -122,3 +122,8 @@ def test_ratio_interval_is_a_t_interval_of_the_log_ratios():
         ratio_interval([1.0, -1.0], [1.0, 1.0])
     with pytest.raises(ValueError, match="same length"):
         ratio_interval([1.0], [1.0])
+    # a noise control paired within one group of seeds (seed s against s + 1, cyclically) has log
+    # ratios that sum to zero whatever the seeds did: rejected, it could never pass
+    with pytest.raises(ValueError, match="disjoint groups"):
+        ratio_interval(a, a[1:] + a[:1])
+    assert ratio_interval(a, [2.1, 3.9, 3.2, 5.0, 2.5])[1] < 1  # two groups of similar draws: no effect

@@ -39,6 +39,17 @@ c.Execute.timeout = 300
 '''
 
 
+def course_config(exchange: Path | None = None) -> str:
+    """The course's ``nbgrader_config.py``: :data:`CONFIG`, plus nbgrader's exchange folder (where
+    ``release_assignment`` puts the student versions and ``collect`` finds the submissions) when
+    ``exchange`` is given; without it nbgrader's default applies, or a JupyterHub's own setting
+    (``deploy/jupyterhub_config.py``)."""
+    if exchange is None:
+        return CONFIG
+    return CONFIG + (f"# nbgrader's exchange: a folder every student can write to (mode 1777).\n"
+                     f"c.Exchange.root = {str(exchange)!r}\n")
+
+
 class GradingError(RuntimeError):
     """nbgrader is missing or failed; the message carries the end of its log."""
 
@@ -135,13 +146,15 @@ def run_nbgrader(course: Path, *args: str) -> str:
     return log
 
 
-def build_course(notebooks: list[Path], course: Path = DEFAULT_COURSE) -> dict[str, Path]:
+def build_course(notebooks: list[Path], course: Path = DEFAULT_COURSE,
+                 exchange: Path | None = None) -> dict[str, Path]:
     """Make ``course`` an nbgrader course of the graded ``notebooks``; returns the student versions.
 
     Copies each notebook with autograded cells to ``source/<assignment>/``, writes
-    ``nbgrader_config.py`` and runs ``nbgrader generate_assignment --force`` for each assignment.
-    Returns ``{assignment: release/<assignment>/<notebook>}``. Raises GradingError when no
-    notebook has graded cells or nbgrader fails.
+    ``nbgrader_config.py`` (:func:`course_config` with ``exchange``) and runs
+    ``nbgrader generate_assignment --force`` for each assignment. Returns
+    ``{assignment: release/<assignment>/<notebook>}``. Raises GradingError when no notebook has
+    graded cells or nbgrader fails.
     """
     require_nbgrader()
     graded = graded_notebooks(notebooks)
@@ -149,7 +162,7 @@ def build_course(notebooks: list[Path], course: Path = DEFAULT_COURSE) -> dict[s
         raise GradingError(f"none of {[str(p) for p in notebooks]} has autograded (nbgrader) cells")
     course = Path(course)
     course.mkdir(parents=True, exist_ok=True)
-    (course / "nbgrader_config.py").write_text(CONFIG, encoding="utf-8")
+    (course / "nbgrader_config.py").write_text(course_config(exchange), encoding="utf-8")
     released = {}
     for path in graded:
         name = assignment_id(path)
@@ -218,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="source/ + nbgrader_config.py + generate_assignment")
     build.add_argument("notebooks", nargs="*", type=Path)
+    build.add_argument("--exchange", type=Path, default=os.environ.get("NBGRADER_EXCHANGE") or None,
+                       help="nbgrader's exchange folder (default: $NBGRADER_EXCHANGE, else nbgrader's own)")
     for command in ("autograde", "scores"):
         sub = commands.add_parser(command, help=f"{command} the submissions of one assignment")
         sub.add_argument("assignment")
@@ -225,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             paths = args.notebooks or sorted(Path("notebooks").glob("[0-9][0-9]_*.ipynb"))
-            released = build_course(paths, args.course)
+            released = build_course(paths, args.course, args.exchange)
             print(f"nbgrader course in {args.course}/ ({len(released)} assignments); student versions:")
             for path in released.values():
                 print(f"  {path}")

@@ -46,11 +46,17 @@ import torch
 
 from ..runtime import get_device
 from .resultcheck import check, replay_record, sealed
+from .stored import results_dir, stored_result_files
 from .tasks import TASK_RUNNERS
 
-RESULTS_DIR = Path(__file__).resolve().parents[2] / "data" / "results"
+#: data/results of the checkout, or the copy shipped inside an installed wheel (see :mod:`.stored`)
+RESULTS_DIR = results_dir()
 CHECKPOINTS = (100, 300, 1000, 3000, 10000)
-SEEDS = (0, 1, 2, 3, 4)
+#: the seeds the trained claims are designed and thresholded on ...
+DESIGN_SEEDS = (0, 1, 2, 3, 4)
+#: ... and the fresh seeds they must also hold on ("designed on 0-4, confirmed on 5-9")
+CONFIRM_SEEDS = (5, 6, 7, 8, 9)
+SEEDS = DESIGN_SEEDS + CONFIRM_SEEDS
 AUTOENCODER_KINDS = (
     "deconv3", "deconv4", "nearest", "bilinear", "subpixel", "subpixel_icnr", "subpixel_icnr_blur",
 )
@@ -107,7 +113,8 @@ class RunConfig:
 
 
 def declared_runs() -> list[RunConfig]:
-    """Every run of ``make results``, five seeds each: each autoencoder kind under MSE, three under
+    """Every run of ``make results``, ten seeds each (:data:`SEEDS`: five to design the claims on,
+    five to confirm them): each autoencoder kind under MSE, three under
     the perceptual loss, the colour decoders with and without biases, the GAN with each first stride,
     notebook 04's classifier with each downsampling design, notebook 07's audio upsampler of each kind,
     notebook 08's fingerprint autoencoders (:data:`FINGERPRINT_RUNS`)."""
@@ -199,9 +206,11 @@ def run_all(configs: Sequence[RunConfig], directory: Path = RESULTS_DIR, jobs: i
     return done
 
 
-def load_results(directory: Path = RESULTS_DIR) -> list[dict]:
-    """Every stored result, sorted by name."""
-    return [json.loads(p.read_text()) for p in sorted(Path(directory).glob("*.json"))]
+def load_results(directory: Path = RESULTS_DIR, seeds: Sequence[int] | None = DESIGN_SEEDS) -> list[dict]:
+    """The stored results of ``seeds`` (default the design seeds 0-4; :data:`CONFIRM_SEEDS` for the
+    fresh seeds a claim is confirmed on; None for every stored seed), sorted by name."""
+    records = [json.loads(p.read_text()) for p in stored_result_files(directory)]
+    return records if seeds is None else [r for r in records if r["config"]["seed"] in set(seeds)]
 
 
 def curves(

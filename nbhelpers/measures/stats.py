@@ -69,6 +69,11 @@ def ratio_interval(a: object, b: object, confidence: float = 0.95) -> tuple[floa
     at least t": it holds when the effect is larger than the seed-to-seed noise, not on one lucky
     seed.
 
+    A noise control (the same kind against itself) must pair two *disjoint* groups of seeds (0-4
+    with 5-9): paired within one group, in any order, the log ratios sum to exactly zero and the
+    interval always contains 1, a control that fails by arithmetic. So ``b`` holding the same
+    values as ``a`` in another order is rejected.
+
     Args:
         a, b: 1D, the same length n >= 2, positive (e.g. one index per seed).
         confidence: in (0, 1).
@@ -86,6 +91,9 @@ def ratio_interval(a: object, b: object, confidence: float = 0.95) -> tuple[floa
         raise ValueError("a and b must be positive (the ratio is taken in log space)")
     if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
         raise ValueError(f"confidence must be a number between 0 and 1, got {confidence!r}")
+    if torch.equal(x.sort().values, y.sort().values) and not torch.equal(x, y):
+        raise ValueError("b holds the values of a in another order: their log ratios sum to zero, so the "
+                         "interval contains 1 by arithmetic; pair two disjoint groups of seeds instead")
     logs = (x / y).log()
     n = logs.numel()
     half = float(t.ppf(0.5 + confidence / 2, n - 1)) * float(logs.std(unbiased=True)) / n ** 0.5

@@ -54,3 +54,28 @@ def test_every_page_loads_without_console_errors(chromium, chromium_args, site):
             page.screenshot(path=str(SHOTS / f"html-{Path(name).stem}.png"))
             page.close()
         browser.close()
+
+
+def test_pages_link_to_each_other_and_the_index_searches_offline(chromium, chromium_args, site):
+    """The header's next link, a contents link, and the index's search (search.js from disk, no fetch)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=chromium_args)
+        page = browser.new_context(offline=True).new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto((site / f"{NOTEBOOKS[0].stem}.html").as_uri(), wait_until="load")
+        page.click("a[rel=next]")
+        assert page.url.endswith(f"{NOTEBOOKS[1].stem}.html")
+        page.click(".site-toc a >> nth=0")
+        assert "#" in page.url
+        page.click("a[rel=index]")
+        page.fill("#search-box", "checkerboard index")
+        hits = page.locator("#search-hits a")
+        assert hits.count() > 3, page.inner_text("#search-hits")
+        target = hits.first.get_attribute("href")
+        hits.first.click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith(target.split("#")[0] + "#" + page.url.split("#")[1]) and not errors, errors
+        browser.close()
