@@ -14,7 +14,7 @@ from nbhelpers.measures.periodic import checkerboard_index
 SHORT = RunConfig("deconv3", 0, steps=40, checkpoints=(20, 40))
 
 
-def test_declared_runs_cover_five_seeds_and_the_lengths_a_student_tries():
+def test_declared_runs_cover_ten_seeds_and_the_lengths_a_student_tries():
     runs = declared_runs()
     assert len({r.name for r in runs}) == len(runs)
     for task in longrun.TASKS:
