@@ -119,17 +119,27 @@ def test_the_installed_wheel_finds_every_stored_result_outside_the_checkout(buil
 # Run inside the fresh environment: each notebook's cells up to and including the first that reads
 # the stored results, then one cell that loads every stored result and prints where from.
 NOTEBOOK_SCRIPT = """
-import sys, nbformat
+import os, sys, nbformat
 from nbclient import NotebookClient
+from traitlets.config import Config
 CHECK = ("import sys, nbhelpers\\nfrom nbhelpers.experiments.longrun import RESULTS_DIR\\n"
          "assert len(stored) >= 5, stored  # the notebook's own table of stored runs, by (kind, seed)\\n"
-         "print('READ', len(load_results(seeds=None)), len(stored), sys.executable, nbhelpers.__file__)")
+         "import json; from ipykernel.connect import get_connection_info\\n"
+         "print('READ', len(load_results(seeds=None)), len(stored), sys.executable, nbhelpers.__file__,\\n"
+         "      json.loads(get_connection_info())['transport'])")
 for name in sys.argv[1:]:
     nb = nbformat.read(name, as_version=4)
     first = next(i for i, c in enumerate(nb.cells)
                  if c.cell_type == "code" and "load_results(" in c.source)
     nb.cells = nb.cells[:first + 1] + [nbformat.v4.new_code_cell(CHECK)]
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": "."}}).execute()
+    # Two kernels start side by side: over TCP each client picks free ports before its kernel binds
+    # them, and the two can pick the same one ("Address already in use", then no reply in 60 s; seen
+    # in CI). Unix sockets under a path named after the notebook cannot collide.
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = os.path.abspath(name.split("_")[0] + "-kernel")
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": "."}},
+                   config=config).execute()
     print(name, nb.cells[-1].outputs[-1]["text"].strip())
 """
 
@@ -153,7 +163,8 @@ def test_the_installed_wheel_runs_notebooks_03_and_07_from_another_folder(built)
     venv = str(built["venv"].resolve())
     for name in NOTEBOOKS:
         line = next(line for line in out.splitlines() if line.startswith(name))
-        count, _, executable, package = line.split()[2:6]
+        count, _, executable, package, transport = line.split()[2:7]
+        assert transport == "ipc", line
         assert int(count) == expected, line
         assert executable.startswith(str(built["venv"])) and package.startswith(venv), line
 
