@@ -181,7 +181,7 @@ class Claim:
         n, op = len(self.values), "≥" if self.op == ">=" else "≤"
         edge = "smallest" if self.op == ">=" else "largest"
         if n == 1:
-            shown = f"measured {_number(self.values[0])}"
+            shown = _number(self.values[0])
         elif self.required == n:
             shown = f"{edge} of {n}: {_number(self.decisive())}"
         else:

@@ -12,12 +12,17 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-MIN_DPI, MIN_FONT_PT = 100, 9
+MIN_DPI, MIN_FONT_PT, MAX_WIDTH_PX = 100, 9, 1400
 
 
 def figure_problems(fig: Figure) -> list[str]:
-    """Why a figure would not read at laptop size: dpi below 100, or visible text below 9 pt."""
+    """Why a figure would not read at laptop size: dpi below 100, wider than 1,400 px at 100 dpi
+    (wider figures are shrunk on a laptop screen, and their text with them), or visible text below
+    9 pt."""
     problems = [f"dpi {fig.dpi} < {MIN_DPI}"] if fig.dpi < MIN_DPI else []
+    width = fig.get_figwidth() * MIN_DPI
+    if width > MAX_WIDTH_PX + 1e-6:
+        problems.append(f"{width:.0f} px wide at {MIN_DPI} dpi > {MAX_WIDTH_PX}")
     fig.draw_without_rendering()
     for text in fig.findobj(Text):
         if text.get_visible() and text.get_text().strip() and text.get_fontsize() < MIN_FONT_PT:
@@ -27,8 +32,9 @@ def figure_problems(fig: Figure) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def _every_plot_reads_at_laptop_size(request, monkeypatch):
-    """In the plot tests, every Figure created must have >= 100 dpi and no visible text below 9 pt."""
-    if not request.module.__name__.split(".")[-1].startswith("test_plots"):
+    """In the plot tests, every Figure created must have >= 100 dpi, be at most 1,400 px wide at 100 dpi
+    and have no visible text below 9 pt."""
+    if not request.module.__name__.split(".")[-1].startswith(("test_plots", "test_colors")):
         yield
         return
     made: list[Figure] = []

@@ -52,9 +52,27 @@ def periods_ok(ks, ss):
     return sorted(found)
 
 
-def gain_ok(p, m):
-    total = sum(complex(math.cos(-2 * math.pi * t / p), math.sin(-2 * math.pi * t / p)) for t in range(m))
-    return abs(total) / m
+def flattening_ok(ks, ss, max_size):
+    found = periods_ok(ks, ss)
+    step = math.lcm(*found) if found else 1
+    return [m for m in range(1, max_size + 1) if m % step == 0]
+
+
+def flattening_by_total_stride(ks, ss, max_size):
+    return [m for m in range(1, max_size + 1) if m % math.prod(ss) == 0]
+
+
+def flattening_divisors(ks, ss, max_size):
+    found = periods_ok(ks, ss)
+    return [m for m in range(1, max_size + 1) if found and max(found) % m == 0]
+
+
+def flattening_forgets_flat(ks, ss, max_size):
+    return flattening_ok(ks, ss, max_size) if periods_ok(ks, ss) else []
+
+
+def flattening_short_range(ks, ss, max_size):
+    return flattening_ok(ks, ss, max_size - 1)
 
 
 def phase_sums_ok(kernel, s, p):
@@ -80,7 +98,7 @@ CORRECT = [
     (ex.check_unevenness_formula, unevenness_ok),
     (ex.check_checkerboard_index_by_hand, index_ok),
     (ex.check_stack_periods, periods_ok),
-    (ex.check_box_filter_gain, gain_ok),
+    (ex.check_flattening_sizes, flattening_ok),
     (ex.check_flat_phase_sums, phase_sums_ok),
     (ex.check_resize_conv, ResizeConvOk),
 ]
@@ -140,9 +158,10 @@ WRONG = [
     (ex.check_checkerboard_index_by_hand, lambda im, p: 0.0, "crop"),
     (ex.check_stack_periods, lambda ks, ss: [2], "divisors"),
     (ex.check_stack_periods, lambda ks, ss: powers_of_the_stride(ss), "flat"),
-    (ex.check_box_filter_gain, lambda p, m: math.sin(math.pi * m / p) / (m * math.sin(math.pi / p)),
-     "absolute value"),
-    (ex.check_box_filter_gain, lambda p, m: 1.0 / m, "phasors"),
+    (ex.check_flattening_sizes, flattening_by_total_stride, "total stride"),
+    (ex.check_flattening_sizes, flattening_divisors, "p divides m"),
+    (ex.check_flattening_sizes, flattening_forgets_flat, "already flat"),
+    (ex.check_flattening_sizes, flattening_short_range, "both included"),
     (ex.check_flat_phase_sums, lambda kern, s, p: phase_sums_ok(kern, s, 0), "padding shifts"),
     (ex.check_flat_phase_sums, lambda kern, s, p: torch.full((s, s), kern.sum().item() / s**2), "tap t"),
     (ex.check_resize_conv, Deconv, "transposed convolution"),

@@ -1,20 +1,17 @@
 """Notebook 08's exercise checks accept right answers and explain wrong ones."""
 
-import math
-
 import pytest
 import torch
 
 from nbhelpers.course.checking import ExerciseFailed
-from nbhelpers.course.fingerprint_exercises import check_spectral_loss, check_wilson_interval
+from nbhelpers.course.fingerprint_exercises import (
+    CHECKERBOARD_CASES,
+    check_checkerboard_power,
+    check_spectral_loss,
+    checkerboard_image,
+    corner_power,
+)
 from nbhelpers.measures.spectra import power_spectrum, radial_profile
-
-
-def wilson(k, n, z=1.96):
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def by_hand(prediction, target):
@@ -26,20 +23,44 @@ def by_hand(prediction, target):
 
 
 def test_right_answers_pass(capsys):
-    check_wilson_interval(wilson)
+    check_checkerboard_power(lambda a, h, w: a * a * h * w)
     check_spectral_loss(by_hand)
     assert capsys.readouterr().out.count("✓") == 2
 
 
-def test_wrong_answers_are_explained():
-    def wald(k, n):
-        p = k / n
-        half = 1.96 * math.sqrt(p * (1 - p) / n)
-        return p - half, p + half
+def test_the_checkerboard_cases_are_not_the_notebooks_and_measure_the_checkerboard_alone():
+    assert all((h, w) != (32, 32) for _, h, w in CHECKERBOARD_CASES)
+    image = checkerboard_image(0.1, 16, 16, seed=3)
+    assert corner_power(image) == pytest.approx(0.1**2 * 256, rel=1e-9)
+    background = checkerboard_image(0.0, 16, 16, seed=3)
+    assert corner_power(background) < 1e-20  # the background adds nothing at the corner
+    assert float(power_spectrum(background, ndim=2).sum()) > 0.01  # but it is not flat
 
-    with pytest.raises(ExerciseFailed, match="Wald"):
-        check_wilson_interval(wald)
+
+@pytest.mark.parametrize(("wrong", "hint"), [
+    (lambda a, h, w: a * a, "sums all"),
+    (lambda a, h, w: (a * h * w) ** 2, "divides"),
+    (lambda a, h, w: a * h * w, "amplitude squared"),
+    (lambda a, h, w: a * a * h * w / 2, "mirror"),
+    (lambda a, h, w: a * a * h * w / 4, "mirror"),
+    (lambda a, h, w: a * a * h * w / 3, "Parseval"),
+    (lambda a, h, w: "big", "return a number"),
+])
+def test_wrong_checkerboard_powers_are_explained(wrong, hint):
+    with pytest.raises(ExerciseFailed, match=hint):
+        check_checkerboard_power(wrong)
+
+
+def test_wrong_spectral_losses_are_explained():
     with pytest.raises(ExerciseFailed, match="no gradient"):
         check_spectral_loss(lambda p, t: by_hand(p.detach(), t))
     with pytest.raises(ExerciseFailed, match="radial_profile"):
         check_spectral_loss(lambda p, t: (p - t).pow(2).mean())
+
+
+def test_an_exercise_not_written_yet_says_so():
+    def stub(a, h, w):
+        raise NotImplementedError
+
+    with pytest.raises(NotImplementedError, match="not implemented yet"):
+        check_checkerboard_power(stub)

@@ -25,8 +25,9 @@ def test_gradient_plots_return_figures():
         plot_feature_visualizations({"a": torch.rand(3, 32, 32), "b": torch.rand(3, 32, 32)},
                                     {"a": 0.5, "b": 0.1}),
         plot_high_frequency_share({"init": {d: [0.6, 0.5] for d in designs}}, noise_share=0.61),
-        plot_gan_index({"stride 2": [([0, 10], [0.01, 0.1])], "stride 1": [([0, 10], [0.01, 0.02])]},
-                       reference=0.03, examples={"stride 2": torch.rand(3, 3, 8, 8)}),
+        plot_gan_index({"stride-2 first layer": [([0, 10], [0.01, 0.1])],
+                        "stride1": [([0, 10], [0.01, 0.02])]},
+                       reference=0.03, examples={"stride-2 first layer": torch.rand(3, 3, 8, 8)}),
     ]
     for fig in figs:
         assert isinstance(fig, Figure) and fig.axes and fig.dpi >= 100

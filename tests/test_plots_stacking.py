@@ -38,4 +38,4 @@ def test_stride1_gallery_and_matrices():
     assert len(plot_stride1_gallery(analyses).axes) == 8  # 6 panels and 2 colour bars
     m = layer_matrix(deconvolution_1d(3, 2, device="cpu"), 4)
     fig = plot_layer_matrices({"deconv": m}, {"deconv": m.sum(1)})
-    assert len(fig.axes) == 2
+    assert len(fig.axes) == 3  # the matrix, its colour bar, the row sums

@@ -172,3 +172,27 @@ def test_notebooks_use_no_latex():
         for cell in cells:
             text = "".join(cell["source"]) if cell["cell_type"] == "markdown" else ""
             assert not re.search(r"\$[^$\s][^$]*\$|\\\(|\\\[", text), f"{path.name}: LaTeX in markdown"
+
+
+def test_build_site_gives_the_explorer_pages_working_explorers(tmp_path):
+    """An explorer's saved output becomes a static explorer: frames, controls script, no widget data."""
+    from nbhelpers.course.site import static_outputs
+    from nbhelpers.course.static_explorers import EXPLORER_SCRIPT
+    from nbhelpers.widgets.frames import EXPLORER_MIME, check_frame_set
+
+    build_site([ROOT / "notebooks" / "01_uneven_overlap.ipynb"], tmp_path)
+    page = (tmp_path / "01_uneven_overlap.html").read_text()
+    assert page.count('class="nbh-explorer"') == 1 and page.count(EXPLORER_SCRIPT) == 1
+    assert EXPLORER_MIME not in page and "widget-view+json" not in page
+    data = re.search(r'class="nbh-frames"[^>]*>(.*?)</script>', page, re.S).group(1)
+    frames = check_frame_set(json.loads(data))
+    assert frames["explorer"] == "overlap" and len(frames["frames"]) == 192
+    start = [c["values"][c["index"]] for c in frames["controls"]]
+    assert start == [3, 2, 1, 1]  # the notebook's overlap_explorer(kernel_size=3, stride=2, layers=1, ndim=1)
+    assert 'class="nbh-note"' in page and "precomputed" in page
+    # without explorers (explorers=False): the saved picture, as before
+    nb = json.loads((ROOT / "notebooks" / "01_uneven_overlap.ipynb").read_text())
+    static = static_outputs(nb, explorers=False)
+    saved = [o["data"] for c in static["cells"] for o in c.get("outputs", [])
+             if "image/png" in o.get("data", {})]
+    assert saved and not any(EXPLORER_MIME in d or "widget-view+json" in str(d.keys()) for d in saved)

@@ -79,3 +79,20 @@ def test_clips_and_bad_arguments():
         vowel(150, "x")
     with pytest.raises(ValueError, match="frequencies"):
         chord([])
+
+
+def test_band_limited_upsampling_adds_no_frequency_and_keeps_the_tone():
+    from nbhelpers.experiments.sounds import band_limited_upsample
+
+    n = np.arange(1000)
+    low = torch.tensor(np.cos(2 * np.pi * 130 * n / 1000 + 0.3))  # 130 cycles in 1000 samples
+    up = band_limited_upsample(low, 4).numpy()
+    assert up.shape == (4000,)
+    assert np.allclose(up, np.cos(2 * np.pi * 130 * np.arange(4000) / 4000 + 0.3), atol=1e-9)
+    spectrum = np.abs(np.fft.rfft(up))
+    assert spectrum[500:].max() < 1e-9 * spectrum.max()  # nothing above the input's Nyquist
+    clips = sound_clips(2, 2048, seed=2)
+    back = downsample(band_limited_upsample(downsample(clips, 4), 4), 4)
+    assert torch.allclose(back, downsample(clips, 4), atol=1e-5)
+    with pytest.raises(ValueError, match="floating-point"):
+        band_limited_upsample(torch.arange(8), 2)

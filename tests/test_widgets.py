@@ -152,3 +152,31 @@ def test_cached_text_never_leaves_a_stale_picture(shows_full_redraw):
         explorer.update(*setting)
         assert explorer.view.image.value == pictures[setting], setting
         assert explorer.text.value == texts[setting], setting
+
+
+def test_saved_output_names_the_explorer_and_its_settings_for_static_pages():
+    from nbhelpers.widgets.frames import EXPLORER_MIME
+
+    explorer = OverlapExplorer(kernel_size=5, stride=3, layers=2, ndim=2)
+    explorer.layers.value = 3
+    saved = explorer.widget._repr_mimebundle_()[EXPLORER_MIME]
+    assert saved == {"explorer": "overlap",
+                     "settings": {"kernel_size": 5, "stride": 3, "layers": 3, "ndim": 2}}
+
+
+def test_overlap_frames_cover_every_slider_setting_and_reject_others():
+    import pytest
+
+    from nbhelpers.widgets.frames import frame_key
+    from nbhelpers.widgets.overlap import overlap_frames
+
+    frames = overlap_frames(3, 2, 1, 1)
+    live = OverlapExplorer()
+    sliders = [live.kernel, live.stride, live.layers]
+    assert [len(c["values"]) for c in frames["controls"]] == [w.max - w.min + 1 for w in sliders] + [2]
+    assert len(frames["frames"]) == 8 * 4 * 3 * 2 and "Every setting" in frames["note"]
+    assert "unevenness 1" in frames["frames"][frame_key([3, 1, 0, 0])][1]  # k=4, s=2: even
+    assert "period 8" in frames["frames"][frame_key([2, 1, 2, 1])][1]  # three k=3, s=2 layers
+    for bad in ({"kernel_size": 9}, {"stride": 0}, {"layers": 2.0}, {"ndim": 3}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            overlap_frames(**bad)

@@ -124,3 +124,50 @@ def test_cached_text_draws_the_same_pixels_as_matplotlib():
                 assert "draw_text" not in vars(renderer)  # a savefig elsewhere draws as usual
     if textcache.SUPPORTED:
         assert textcache._layouts and textcache._glyphs
+
+
+def test_figure_view_pixels_are_what_show_puts_in_the_widget_and_leave_it_alone():
+    """The pixels static pages embed: the same picture as the live widget, for figures and frames."""
+    fig = Figure(figsize=(2, 1.5), dpi=100)
+    fig.set_layout_engine("none")
+    ax = fig.subplots()
+    (line,) = ax.plot([0, 1], [0, 1])
+
+    def draw(layered: bool, y: float):
+        line.set_ydata([0, y])
+        if layered:
+            return Frame(fig, [line], "k")
+        whole = Figure(figsize=(2, 1.5), dpi=100)
+        whole.subplots().plot([0, 1], [0, y])
+        return whole
+
+    view = FigureView(draw)
+    for layered in (True, False):
+        view.show(layered=layered, y=2.0)
+        shown = view.image.value
+        pixels = view.pixels(layered=layered, y=3.0)
+        assert view.image.value == shown  # the widget still shows y=2
+        assert pixels.shape == (150, 200, 4) and pixels.dtype == np.uint8
+        view.show(layered=layered, y=3.0)
+        assert np.array_equal(pixels[..., :3], _pixels(view.image.value)[..., :3])
+        view.pixels(layered=layered, y=1.0)
+        assert np.array_equal(pixels[..., :3], _pixels(view.image.value)[..., :3])  # a copy, not a view
+
+
+def test_explorer_box_saves_static_data_and_still_shows_when_it_fails():
+    import pytest
+
+    from nbhelpers.widgets.base import ExplorerBox
+    from nbhelpers.widgets.frames import EXPLORER_MIME
+
+    view = FigureView(lambda: Figure(figsize=(1, 1)))
+    view.show()
+    box = ExplorerBox([view.image], view, static=lambda: {"explorer": "demo", "settings": {"n": 1}})
+    assert box._repr_mimebundle_()[EXPLORER_MIME] == {"explorer": "demo", "settings": {"n": 1}}
+
+    def broken() -> dict:
+        raise RuntimeError("no models")
+
+    with pytest.warns(UserWarning, match="no models"):
+        bundle = ExplorerBox([view.image], view, static=broken)._repr_mimebundle_()
+    assert "image/png" in bundle and EXPLORER_MIME not in bundle

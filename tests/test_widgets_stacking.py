@@ -105,3 +105,52 @@ def test_cached_text_never_leaves_a_stale_picture(shows_full_redraw):
         assert explorer.view.image.value == pictures[repr(setting)], setting
         assert explorer.text.value == texts[repr(setting)], setting
         assert shows_full_redraw(explorer), setting
+
+
+def test_stack_frames_cover_a_grid_of_uniform_stacks_from_the_notebooks_start():
+    import base64
+    import io
+
+    import numpy as np
+    import pytest
+    from matplotlib import rc_context
+    from PIL import Image
+
+    from nbhelpers.plots import use_house_style
+    from nbhelpers.widgets.frames import EXPLORER_MIME, check_frame_set, frame_key, start_frame
+    from nbhelpers.widgets.stacking import stack_frames
+
+    with rc_context():  # as in notebook 02, which calls use_house_style first
+        use_house_style()
+        explorer = StackExplorer((3, 3, 3), (2, 2, 2), final_size=2)
+    saved = explorer.widget._repr_mimebundle_()[EXPLORER_MIME]
+    assert saved == {"explorer": "stack", "settings": {"kernel_sizes": [3, 3, 3], "strides": [2, 2, 2],
+                                                       "final_size": 2}}
+    frames = check_frame_set(stack_frames(**saved["settings"]))
+    values = {c["name"]: c["values"] for c in frames["controls"]}
+    assert values == {"layers": [1, 2, 3], "kernel_size": [2, 3, 4, 5, 6], "stride": [1, 2, 3],
+                      "final": ["off", 2, 3, 4, 8]}
+    assert len(frames["frames"]) == 225
+    assert "same kernel size k = 2, 3, 4, 5, 6 and stride s = 1, 2, 3" in frames["note"]
+    image, text = start_frame(frames)
+    assert text == explorer.text.value  # the page starts where the notebook's explorer did
+    page = np.asarray(Image.open(io.BytesIO(base64.b64decode(frames["images"][image]))).convert("RGB"), float)
+    shown = np.asarray(Image.open(io.BytesIO(explorer.view.image.value)).convert("RGB"), float)
+    assert page.shape == shown.shape and np.abs(page - shown).mean() < 1.5  # 16 colours' rounding
+    # three k=4, s=2 layers and m=8: flat; one k=2, s=3 layer: gaps
+    assert "flat interior" in frames["frames"][frame_key([2, 2, 1, 4])][1]
+    assert "no paint at all" in frames["frames"][frame_key([0, 0, 2, 0])][1]
+    with pytest.raises(ValueError, match="between 1 and 8"):
+        stack_frames((9,), (2,))
+
+
+def test_a_start_outside_the_static_grid_joins_it_and_the_page_says_so():
+    from nbhelpers.widgets.stacking import stack_controls
+
+    controls, note = stack_controls((7, 3), (4, 2), 5)
+    start = {c["name"]: c["values"][c["index"]] for c in controls}
+    assert start == {"layers": 2, "kernel_size": 7, "stride": 4, "final": 5}
+    values = {c["name"]: c["values"] for c in controls}
+    assert values["kernel_size"] == [2, 3, 4, 5, 6, 7] and values["final"] == ["off", 2, 3, 4, 5, 8]
+    assert "k = 2, 3, 4, 5, 6, 7" in note and "first layer" in note and "432 precomputed" in note
+    assert "first layer" not in stack_controls((3, 3), (2, 2), None)[1]

@@ -21,7 +21,6 @@ from ..layers.phases import phase_sums
 from ..layers.upsampling import ResizeConv2d, SubPixelConv2d
 from ..measures.overlap import coverage, unevenness
 from ..measures.periodic import checkerboard_index, phase_ratio, polyphase_means
-from ..measures.spectra import stride1_response
 from .checking import ExerciseFailed, _call, _callable, _fail, _number, _ok
 
 # ---------------------------------------------------------------------------------------------
@@ -138,25 +137,51 @@ def check_stack_periods(fn: Callable[[Sequence[int], Sequence[int]], Sequence[in
     _ok(exercise, len(cases))
 
 
-def check_box_filter_gain(fn: Callable[[int, int], float]) -> None:
-    """Check ``fn(period, m) -> gain`` against :func:`stride1_response`."""
-    exercise = "box_filter_gain"
+FLATTEN_CASES = [([3, 3], [2, 2], 12), ([3, 3, 3], [2, 2, 2], 17), ([4, 4], [2, 2], 12),
+                 ([4, 3], [2, 2], 12), ([3, 4], [2, 2], 9), ([3, 3], [2, 3], 12), ([4], [3], 12),
+                 ([7], [4], 13), ([5, 2], [3, 2], 13)]
+
+
+def _flattening_sizes(kernel_sizes: Sequence[int], strides: Sequence[int], max_size: int) -> list[int]:
+    """The sizes m in 1..max_size after which the stack's interior has no ripple left at any period,
+    found by adding each final stride-1 layer of m ones and measuring (no rule assumed)."""
+    def flat(m: int) -> bool:
+        ripples = analyze_stack(list(kernel_sizes), list(strides), final_size=m).ripples
+        return all(r < 1e-9 for r in ripples.tolist())
+
+    return [m for m in range(1, max_size + 1) if flat(m)]
+
+
+def check_flattening_sizes(fn: Callable[[Sequence[int], Sequence[int], int], Sequence[int]]) -> None:
+    """Check ``fn(kernel_sizes, strides, max_size) -> sorted sizes m`` of a final stride-1 layer of
+    ones that leave the stack's interior flat, against adding each such layer and measuring."""
+    exercise = "flattening_sizes"
     _callable(exercise, fn)
-    cases = [(p, m) for p in (2, 3, 4, 5, 8) for m in (1, 2, 3, 4, 6, 7)]
-    for p, m in cases:
-        case = f"period={p}, m={m}"
-        got = _call(exercise, fn, case, p, m)
-        expected = stride1_response(p, m)
-        value = _number(exercise, case, round(expected, 4), got, "one number between 0 and 1")
-        if abs(value - expected) > 1e-6:
-            nudge = ("sum the m phasors exp(-2j*pi*t/p) for t = 0..m-1, take the absolute value and "
-                     "divide by m (the gain at frequency 0).")
-            if value < -1e-9:
-                nudge = "a gain is a magnitude: take the absolute value."
-            elif m % p == 0:
-                nudge = "when p divides m the m phasors go round the circle a whole number of times."
-            _fail(exercise, case, round(expected, 4), round(value, 4), nudge)
-    _ok(exercise, len(cases))
+    for ks, ss, top in FLATTEN_CASES:
+        case = f"kernel_sizes={ks}, strides={ss}, max_size={top}"
+        got = _call(exercise, fn, case, list(ks), list(ss), top)
+        expected = _flattening_sizes(ks, ss, top)
+        try:
+            got_list = sorted(int(m) for m in got)
+        except (TypeError, ValueError):
+            _fail(exercise, case, expected, got, "return a list of integer sizes m.")
+        if got_list != expected:
+            total = math.prod(ss)
+            nudge = ("m must be a multiple of every period the stack has (exercise 1), and of nothing "
+                     "else: section 2's box filter removes period p exactly when p divides m.")
+            if got_list == [m for m in range(1, top + 1) if m % total == 0]:
+                nudge = (f"not every divisor of the total stride {total} is a period of this stack: "
+                         "only the periods it actually has (exercise 1) need to divide m.")
+            elif expected == list(range(1, top + 1)):
+                nudge = ("this stack's interior is already flat (no period at all): every m keeps it "
+                         "flat, m = 1 included.")
+            elif got_list and all(total % m == 0 for m in got_list) and set(got_list) - set(expected):
+                nudge = ("the rule is 'p divides m', not 'm divides p': a box of size 4 removes "
+                         "periods 2 and 4.")
+            elif set(expected) - set(got_list) <= {1, top} and set(got_list) <= set(expected):
+                nudge = "the sizes run from 1 to max_size, both included."
+            _fail(exercise, case, expected, got_list, nudge)
+    _ok(exercise, len(FLATTEN_CASES), "A final layer fixes a stack only when its size fits every period.")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,39 +2,63 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
 
-from ..experiments.fingerprints import spectral_loss, wilson_interval
-from .checking import ExerciseFailed, _call, _callable, _fail, _ok
+from ..experiments.fingerprints import spectral_loss
+from ..measures.spectra import power_spectrum
+from .checking import ExerciseFailed, _call, _callable, _fail, _number, _ok
 
-WILSON_CASES = [(8, 10), (0, 10), (10, 10), (50, 100), (97, 128), (3, 7), (250, 256)]
+#: (amplitude, height, width) of the checkerboards the check measures (the notebook shows 1/255 on 32x32)
+CHECKERBOARD_CASES = [(0.1, 8, 8), (0.02, 16, 24), (0.5, 12, 6), (1 / 255, 64, 64), (0.003, 48, 20),
+                      (0.25, 2, 4)]
 
 
-def check_wilson_interval(fn: Callable[[int, int], tuple[float, float]]) -> None:
-    """Check ``fn(successes, n) -> (low, high)`` (95%) against :func:`wilson_interval`."""
-    exercise = "wilson_interval"
+def checkerboard_image(amplitude: float, height: int, width: int, seed: int = 0) -> torch.Tensor:
+    """A grey image (height, width), both even: a smooth background (a constant plus a ramp along the
+    rows, which puts no power at the corner of the spectrum) plus ``amplitude * (-1) ** (i + j)``."""
+    gen = torch.Generator().manual_seed(seed)
+    i = torch.arange(height, dtype=torch.float64)[:, None]
+    j = torch.arange(width, dtype=torch.float64)[None, :]
+    level, slope = torch.rand(2, generator=gen, dtype=torch.float64).tolist()
+    return 0.2 + 0.5 * level + 0.3 * slope * j / width + amplitude * (-1.0) ** (i + j)
+
+
+def corner_power(image: torch.Tensor) -> float:
+    """The power of ``image`` (H, W) in the bin at (-1/2, -1/2) cycles/pixel, where a period-2 checkerboard
+    sits: :func:`power_spectrum` (``|FFT|**2 / (H * W)``, mean removed), its bin [0, 0] once centred."""
+    return float(power_spectrum(image, ndim=2)[0, 0])
+
+
+def check_checkerboard_power(fn: Callable[[float, int, int], float]) -> None:
+    """Check ``fn(amplitude, height, width) -> power`` against the measured power of a checkerboard
+    ``amplitude * (-1) ** (i + j)`` in its bin of :func:`power_spectrum`, on sizes the notebook never uses."""
+    exercise = "checkerboard_power"
     _callable(exercise, fn)
-    for k, n in WILSON_CASES:
-        case = f"successes={k}, n={n}"
-        got = _call(exercise, fn, case, k, n)
-        expected = tuple(round(v, 4) for v in wilson_interval(k, n))
-        try:
-            low, high = (float(v) for v in got)
-        except (TypeError, ValueError):
-            _fail(exercise, case, expected, got, "return a pair (low, high).")
-        if abs(low - expected[0]) > 1e-3 or abs(high - expected[1]) > 1e-3:
-            nudge = (
-                "centre (p + z^2 / 2n) / (1 + z^2 / n), half-width z sqrt(p (1 - p) / n + z^2 / 4n^2) / "
-                "(1 + z^2 / n), with p = successes / n and z = 1.96."
-            )
-            if k in (0, n) and (low < -1e-9 or high > 1 + 1e-9):
-                nudge = "the Wilson interval never leaves [0, 1], even at 0 or n successes."
-            elif abs((low + high) / 2 - k / n) < 1e-9 and k not in (0, n):
-                nudge = "that is the normal (Wald) interval, centred on p; Wilson's centre moves towards 1/2."
-            _fail(exercise, case, expected, (round(low, 4), round(high, 4)), nudge)
-    _ok(exercise, len(WILSON_CASES))
+    for a, h, w in CHECKERBOARD_CASES:
+        case = f"amplitude={a:.4g}, height={h}, width={w}"
+        measured = corner_power(checkerboard_image(a, h, w))
+        value = _number(exercise, case, measured, _call(exercise, fn, case, a, h, w), "a number (the power)")
+        if math.isclose(value, measured, rel_tol=1e-6):
+            continue
+        n = h * w
+        mirror = "the checkerboard's frequency (-1/2, -1/2) is its own mirror image"
+        wrong = {
+            a**2: "the FFT sums all H·W pixels: the corner coefficient is a·H·W, and power_spectrum "
+                  "divides its square by H·W only once.",
+            (a * n) ** 2: "power_spectrum divides |FFT|² by the number of pixels, H·W.",
+            a * n: "a power is an amplitude squared.",
+            a**2 * n / 2: f"a cosine at another frequency splits its power between +f and -f, but {mirror}: "
+                          "one bin holds it all.",
+            a**2 * n / 4: f"{mirror} along both axes: one bin holds all of its power.",
+        }
+        nudge = next((why for guess, why in wrong.items() if math.isclose(value, guess, rel_tol=1e-6)),
+                     "Parseval: the bins of power_spectrum add up to the image's energy, the sum of its "
+                     "squared (mean-removed) pixels; how many bins does the checkerboard's energy share?")
+        _fail(exercise, case, measured, value, nudge)
+    _ok(exercise, len(CHECKERBOARD_CASES))
 
 
 def check_spectral_loss(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:

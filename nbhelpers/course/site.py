@@ -2,9 +2,11 @@
 
 Each committed, executed notebook (or, with ``--execute``, a fresh run of it) is exported to HTML
 with JupyterLab's look and linked from an ``index.html`` in notebook order, so the tutorial reads
-without a kernel. The pages are static and need no network: an explorer's saved output carries
-the picture the notebook left (:class:`nbhelpers.widgets.base.ExplorerBox`), which the page
-shows instead of a live widget; other widgets show their text.
+without a kernel. The pages are static and need no network. An explorer's saved output carries
+the picture the notebook left (:class:`nbhelpers.widgets.base.ExplorerBox`); where the page can
+have its frames, the explorer still works: its controls switch between precomputed pictures
+(:mod:`nbhelpers.course.static_explorers`: every setting of the overlap explorer, a grid of the
+stack explorer's, the palette the colour explorer saved). Other widgets show their text.
 
 Every page has the notebook's title (its first ``# `` heading) as ``<title>``, a header linking to
 the index and to the previous and next notebooks, and a table of contents built from its headings;
@@ -22,7 +24,9 @@ import re
 import sys
 from pathlib import Path
 
+from ..widgets.frames import EXPLORER_MIME
 from .colab import LAUNCH_MARK
+from .static_explorers import EXPLORER_CLASS, EXPLORER_CSS, EXPLORER_SCRIPT, static_explorer_outputs
 
 
 def notebook_title(nb: dict) -> tuple[str, str]:
@@ -50,13 +54,20 @@ def notebook_title(nb: dict) -> tuple[str, str]:
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
-def static_outputs(nb: dict) -> dict:
-    """The notebook without live widgets: widget views give way to their saved PNG or text, and the
-    widget state is dropped, so the exported page loads nothing from the network."""
+def static_outputs(nb: dict, explorers: bool = True) -> dict:
+    """The notebook without live widgets, so the exported page loads nothing from the network.
+
+    Explorers with frames become static explorers (``explorers=True``,
+    :func:`~nbhelpers.course.static_explorers.static_explorer_outputs`); other widget views give
+    way to their saved PNG or text; the widget state and the explorers' saved data are dropped.
+    """
     nb.get("metadata", {}).pop("widgets", None)
+    if explorers:
+        static_explorer_outputs(nb)
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
             output.get("data", {}).pop(WIDGET_VIEW, None)
+            output.get("data", {}).pop(EXPLORER_MIME, None)
     return nb
 
 
@@ -80,11 +91,22 @@ def _offline_exporter():
 
 
 HEADING = re.compile(r'<h([1-3]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+# Phone widths (a 390 px screen): nothing but code, tables and figures may be wider than the
+# screen, and those scroll inside their own boxes (JupyterLab's CSS clips code at the edge).
+NARROW_CSS = (
+    ".jp-InputArea-editor,.jp-OutputArea-output,.jp-RenderedHTMLCommon pre,.jp-RenderedText pre,"
+    ".highlight{overflow-x:auto;max-width:100%}"
+    ".jp-RenderedImage img,.jp-RenderedHTMLCommon img{max-width:100%;height:auto}"
+    ".jp-RenderedMarkdown{overflow-wrap:break-word}"
+    ".jp-RenderedHTMLCommon table{display:block;overflow-x:auto;max-width:100%}"
+    ".site-nav a,.site-toc a{overflow-wrap:anywhere}"
+)
 SITE_CSS = (
     "<style>.site-nav{display:flex;flex-wrap:wrap;gap:.4em 1.2em;align-items:baseline;padding:.6em 0;"
     "border-bottom:1px solid #ccc;margin-bottom:1em;font-family:sans-serif}.site-nav .next{margin-left:auto}"
     ".site-toc{font-family:sans-serif;margin:0 0 1.5em}.site-toc ul{margin:.3em 0;list-style:none}"
-    ".site-toc li.level-3{margin-left:1.5em}</style>"
+    ".site-toc li.level-3{margin-left:1.5em}"
+    f"{NARROW_CSS}{EXPLORER_CSS}</style>"
 )
 
 
@@ -223,6 +245,8 @@ def build_site(notebooks: list[Path], out_dir: Path, execute: bool = False, time
     for i, (name, _, _, body, sections) in enumerate(pages):
         nav = page_header(order, i, sections)
         body = body.replace("</head>", SITE_CSS + "</head>", 1).replace("<main>", "<main>" + nav, 1)
+        if f'class="{EXPLORER_CLASS}"' in body:
+            body = body.replace("</body>", EXPLORER_SCRIPT + "</body>", 1)
         (out_dir / name).write_text(body, encoding="utf-8")
     search = [{"page": name, "title": title, **{k: s[k] for k in ("anchor", "heading", "text")}}
               for name, title, _, _, sections in pages for s in sections]

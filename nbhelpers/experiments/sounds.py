@@ -12,7 +12,8 @@ peak-normalised to 0.9, and deterministic for a seed:
   /a/ with formants at 730, 1090 and 2440 Hz;
 - :func:`sound_clips`: a batch of random clips of these four, for training and measuring;
 - :func:`downsample`: an ideal low-pass then keeping every s-th sample (the low-rate input of a
-  bandwidth-extension model).
+  bandwidth-extension model), and :func:`band_limited_upsample`, its way back without new
+  frequencies: the low-rate clip as it sounds, nothing above its Nyquist frequency.
 """
 
 from __future__ import annotations
@@ -187,3 +188,22 @@ def downsample(x: torch.Tensor, factor: int) -> torch.Tensor:
     spectrum = torch.fft.rfft(x.double(), dim=-1)
     spectrum[..., n // (2 * s) :] = 0
     return torch.fft.irfft(spectrum, n, dim=-1)[..., ::s].to(x.dtype)
+
+
+def band_limited_upsample(x: torch.Tensor, factor: int) -> torch.Tensor:
+    """Ideal (band-limited) upsampling: the spectrum of x padded with zeros (FFT), times ``factor``.
+
+    (..., L) -> (..., L * factor). The output holds x's frequencies at their level and nothing above
+    x's Nyquist frequency: no images, unlike nearest or linear interpolation. It is how a low-rate
+    clip sounds when played at the higher rate. ``downsample(band_limited_upsample(x, s), s)``
+    returns x (for x with no energy at its own Nyquist bin).
+    """
+    s = check_int("factor", factor, 1)
+    if not isinstance(x, torch.Tensor) or x.dim() < 1 or x.shape[-1] < 2 or not x.is_floating_point():
+        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"x must be a floating-point tensor (..., L) with L >= 2, got {shape}")
+    n = x.shape[-1]
+    spectrum = torch.fft.rfft(x.double(), dim=-1)
+    if n % 2 == 0:  # the Nyquist bin is shared by +-n/2: split it between them once padded
+        spectrum[..., -1] *= 0.5
+    return (torch.fft.irfft(spectrum, n * s, dim=-1) * s).to(x.dtype)

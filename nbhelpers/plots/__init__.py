@@ -4,7 +4,8 @@ Every function here takes already-computed data (tensors or arrays) and returns 
 ``matplotlib.figure.Figure`` (or, in :mod:`.tables`, text); none of them runs an experiment.
 One module per topic: :mod:`.overlap`, :mod:`.spectra`, :mod:`.stacking`, :mod:`.learning`,
 :mod:`.gradients`, :mod:`.fixes`, :mod:`.audit`, :mod:`.audio`, :mod:`.fingerprints`,
-:mod:`.tables`; :mod:`.style` holds the house style.
+:mod:`.tables`; :mod:`.style` holds the house style and the one colour registry
+(:func:`kind_color`: one colour per kind in every figure).
 """
 
 from .audio import (
@@ -64,6 +65,10 @@ from .stacking import (
 )
 from .style import (
     FIGURE_DPI,
+    KIND_COLORS,
+    KIND_LABELS,
+    MAX_FIGURE_WIDTH,
+    kind_color,
     new_figure,
     to_numpy,
     use_house_style,
@@ -82,12 +87,16 @@ __all__ = [
     "FIGURE_DPI",
     "FIX_COLORS",
     "FIX_LABELS",
+    "KIND_COLORS",
+    "KIND_LABELS",
+    "MAX_FIGURE_WIDTH",
     "draw_period_indices",
     "draw_spectrum_stems",
     "format_gradient_table",
     "format_table",
     "format_unevenness_table",
     "interval95",
+    "kind_color",
     "new_figure",
     "plot_amplitude_vs_distance",
     "plot_backward_identity",

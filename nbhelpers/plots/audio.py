@@ -7,9 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from .style import COLORS, SEQUENTIAL_CMAP, new_figure, to_numpy
-
-_SPARE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9")  # Okabe-Ito
+from .style import NEUTRALS, SEQUENTIAL_CMAP, kind_color, legend_below, new_figure, to_numpy, unique_handles
 
 
 def plot_spectrograms(
@@ -59,23 +57,18 @@ def plot_tone_spectra(
         spectra: {title: (F,) power}.
         tones: {title: predicted tone frequencies in Hz}.
     """
-    fig, axes = new_figure(len(spectra), 1, 7.0, 1.9 * len(spectra))
+    fig, axes = new_figure(len(spectra), 1, 7.0, 1.55 * len(spectra) + 0.5, sharex=True)
     f = to_numpy(freqs) / 1000
     for ax, (title, power) in zip(axes[:, 0], spectra.items()):
         db = 10 * np.log10(np.maximum(to_numpy(power), 1e-20))
-        ax.plot(f, db, color=COLORS["resize"], lw=0.9, label="measured")
-        for i, tone in enumerate(tones.get(title, ())):
-            ax.axvline(
-                tone / 1000,
-                color=COLORS["deconv"],
-                ls=":",
-                lw=1.2,
-                label="predicted tone" if i == 0 else None,
-            )
-        ax.set_title(title, loc="left")
+        ax.plot(f, db, color=NEUTRALS["reference"], lw=0.9, label="measured", zorder=3)
+        for i, tone in enumerate(tones.get(title, ())):  # behind the spectrum: its peaks sit on them
+            ax.axvline(tone / 1000, color=NEUTRALS["neutral"], ls="--", lw=1.2, zorder=2,
+                       label="predicted tone" if i == 0 else None)
+        ax.set_title(title, loc="left", fontsize=9)
         ax.set_ylabel("power (dB)")
-        ax.legend(loc="lower left", fontsize=9, ncol=2)
     axes[-1, 0].set_xlabel("frequency (kHz)")
+    legend_below(fig, *unique_handles(axes[:, 0]))
     return fig
 
 
@@ -90,14 +83,16 @@ def plot_interpolation_response(
 
     Args:
         freqs: (F,) in cycles per output sample (0 .. 0.5).
-        measured, theory: {mode: (F,) gain}.
+        measured, theory: {mode: (F,) gain}; each mode is an audio kind (``"nearest"``, ``"linear"``),
+            drawn in its registry colour.
         input_rate, output_rate: Hz; the input's Nyquist is marked, the image band shaded.
     """
     fig, axes = new_figure(1, 1, 6.8, 3.4)
     ax = axes[0, 0]
     hz = to_numpy(freqs) * output_rate / 1000
     step = max(1, len(hz) // 60)
-    for color, mode in zip(_SPARE, measured):
+    for mode in measured:
+        color = kind_color(mode)  # the audio kinds' colours: nearest blue, linear purple
         gain_db = 20 * np.log10(np.maximum(to_numpy(theory[mode]), 1e-6))
         ax.plot(hz, gain_db, color=color, lw=1.6, label=f"{mode}: theory")
         measured_db = 20 * np.log10(np.maximum(to_numpy(measured[mode]), 1e-6))
@@ -105,12 +100,12 @@ def plot_interpolation_response(
             hz[::step], measured_db[::step], "o", color=color, ms=3.5, mfc="none", label=f"{mode}: measured"
         )
     nyquist = input_rate / 2000
-    ax.axvline(nyquist, color=COLORS["neutral"], ls="--", lw=1, label=f"input Nyquist ({nyquist:g} kHz)")
+    ax.axvline(nyquist, color=NEUTRALS["neutral"], ls="--", lw=1, label=f"input Nyquist ({nyquist:g} kHz)")
     ax.axvspan(
-        nyquist, output_rate / 2000, color=COLORS["neutral"], alpha=0.12, lw=0, label="images of the input"
+        nyquist, output_rate / 2000, color=NEUTRALS["neutral"], alpha=0.12, lw=0, label="images of the input"
     )
     ax.set_ylim(-40, 3)
     ax.set_xlabel("output frequency (kHz)")
     ax.set_ylabel("gain (dB)")
-    ax.legend(fontsize=9, ncol=2, loc="lower left")
+    ax.legend(fontsize=9, ncol=1, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig

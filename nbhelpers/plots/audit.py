@@ -8,7 +8,17 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .style import COLORS, DIVERGING_CMAP, hide_ticks, new_figure, to_numpy
+from .style import (
+    DIVERGING_CMAP,
+    GRAY_CMAP,
+    NEUTRALS,
+    hide_ticks,
+    kind_color,
+    kind_label,
+    legend_outside,
+    new_figure,
+    to_numpy,
+)
 
 
 def _show(image: np.ndarray) -> np.ndarray:
@@ -26,14 +36,16 @@ def plot_model_outputs(outputs: Mapping[str, object], patterns: Mapping[str, obj
         patterns: {model name: (p, p) periodic part averaged over a batch and the channels}.
     """
     names = list(outputs)
-    fig, axes = new_figure(2, len(names), width=2.1 * len(names), height=4.4)
+    fig, axes = new_figure(2, len(names), width=2.5 * len(names), height=5.0)
     for j, name in enumerate(names):
-        axes[0, j].imshow(_show(to_numpy(outputs[name])), cmap="gray")
+        axes[0, j].imshow(_show(to_numpy(outputs[name])), cmap=GRAY_CMAP)
         axes[0, j].set_title(name, fontsize=9)
         part = to_numpy(patterns[name])
-        lim = max(float(np.abs(part).max()), 1e-12)
-        axes[1, j].imshow(np.tile(part, (2, 2)), cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim)
+        lim = max(float(np.abs(part).max()), 1e-12)  # each model on its own scale, given by its colour bar
+        shown = axes[1, j].imshow(np.tile(part, (2, 2)), cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim)
         axes[1, j].set_title(f"shared {part.shape[0]}x{part.shape[1]} pattern", fontsize=9)
+        bar = fig.colorbar(shown, ax=axes[1, j], location="bottom", shrink=0.9, ticks=[-lim, 0, lim])
+        bar.ax.set_xticklabels([f"{-lim:.2g}", "0", f"{lim:.2g}"], fontsize=9)
         hide_ticks(axes[:, j])
     axes[0, 0].set_ylabel("one output")
     axes[1, 0].set_ylabel("pattern, tiled 2x2")
@@ -63,47 +75,55 @@ def plot_index_before_after(
 
     Args:
         before: {model: index}.
-        after: {fix name: {model: index}}.
+        after: {fix: {model: index}}; each fix is a kind (``"resize"``, ``"subpixel_icnr"``), drawn
+            in its registry colour.
         period: for the axis label.
         floor: the noise floor, drawn as a dashed line.
         bottom: the axis starts here; smaller values (e.g. an exact 0) are marked "< bottom", not drawn.
     """
     names = list(before)
-    fig, axes = new_figure(1, 1, width=6.4, height=3.4)
+    fig, axes = new_figure(1, 1, width=7.4, height=3.4)
     ax = axes[0, 0]
     width = 0.8 / (1 + len(after))
     x = np.arange(len(names))
-    palette = [COLORS["resize"], "#009E73", "#CC79A7"]
-    _log_bars(ax, x, [before[n] for n in names], width, COLORS["deconv"], "as designed", bottom)
-    for i, (fix, values) in enumerate(after.items(), start=1):
-        _log_bars(ax, x + i * width, [values[n] for n in names], width, palette[(i - 1) % 3], fix, bottom)
+    _log_bars(ax, x, [before[n] for n in names], width, kind_color("as_designed"), "as designed", bottom)
+    for i, (fix, values) in enumerate(after.items(), start=1):  # each fix is a kind: its registry colour
+        shown = [values[n] for n in names]
+        _log_bars(ax, x + i * width, shown, width, kind_color(fix), kind_label(fix), bottom)
     if floor is not None:
-        ax.axhline(floor, color="0.4", ls="--", lw=1, label="noise floor")
+        ax.axhline(floor, color=NEUTRALS["dark"], ls="--", lw=1, label="noise floor")
     ax.set_yscale("log")
     ax.set_ylim(bottom, max([*before.values(), 1.0]) * 2)
     ax.set_xticks(x + width * len(after) / 2, names)
     ax.set_ylabel(f"output index at period {period}")
     ax.set_title("random inputs, batch-averaged, at initialisation")
-    ax.legend(fontsize=9)
+    legend_outside(ax)
     return fig
 
 
-def plot_signal_spectra(freqs: object, spectra: Mapping[str, object], marks: Sequence[float] = ()) -> Figure:
+def plot_signal_spectra(
+    freqs: object,
+    spectra: Mapping[str, object],
+    marks: Sequence[float] = (),
+    mark_label: str = "expected artifact frequency",
+) -> Figure:
     """Mean 1D power spectra (log scale) of generated signals, e.g. audio before/after a fix.
 
     Args:
         freqs: (F,) frequencies in cycles/sample.
-        spectra: {label: (F,) mean power}.
+        spectra: {kind: (F,) mean power}; each key is a kind or a name the registry resolves
+            (``"as designed"``, ``"resize-convolution"``), drawn in its colour.
         marks: frequencies to mark (multiples of 1/stride).
+        mark_label: what the legend calls the marks.
     """
     f = to_numpy(freqs)
-    fig, axes = new_figure(1, 1, width=6.4, height=3.0)
+    fig, axes = new_figure(1, 1, width=7.6, height=3.0)
     ax = axes[0, 0]
     for label, spectrum in spectra.items():
-        ax.semilogy(f, to_numpy(spectrum) + 1e-12, label=label, lw=1)
-    for m in marks:
-        ax.axvline(m, color="0.6", ls=":", lw=1)
+        ax.semilogy(f, to_numpy(spectrum) + 1e-12, label=kind_label(label), lw=1, color=kind_color(label))
+    for i, m in enumerate(marks):
+        ax.axvline(m, color=NEUTRALS["neutral"], ls=":", lw=1, zorder=0, label=mark_label if i == 0 else None)
     ax.set_xlabel("frequency (cycles / sample)")
     ax.set_ylabel("power")
-    ax.legend(fontsize=9)
+    legend_outside(ax)
     return fig

@@ -10,40 +10,30 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from .learning import KIND_COLORS, KIND_LABELS
-from .style import COLORS, DIVERGING_CMAP, hide_ticks, new_figure, to_numpy, to_rgb_image
+from .style import (
+    DIVERGING_CMAP,
+    KIND_COLORS,
+    KIND_LABELS,
+    NEUTRALS,
+    hide_ticks,
+    kind_color,
+    kind_label,
+    legend_below,
+    legend_outside,
+    new_figure,
+    ordered_colors,
+    to_numpy,
+    to_rgb_image,
+    wrap_label,
+)
 
-#: Colours and labels of every upsampling kind of notebook 05 (extends notebook 03's).
-FIX_COLORS = {
-    **KIND_COLORS,
-    "nearest_zeros": "#56B4E9",
-    "subpixel": "#4D4D4D",
-    "subpixel_blur": "#F0E442",
-    "subpixel_icnr": "#009E73",
-    "subpixel_icnr_blur": "#000000",
-}
-FIX_LABELS = {
-    **KIND_LABELS,
-    "nearest_zeros": "nearest resize-conv, zero pad",
-    "subpixel": "sub-pixel",
-    "subpixel_blur": "sub-pixel + blur",
-    "subpixel_icnr": "sub-pixel + ICNR",
-    "subpixel_icnr_blur": "sub-pixel + ICNR + blur",
-    # notebook 08's last-layer swaps and notebook 07's audio kinds
-    "deconv3_last_nearest": "deconv k=3, last layer nearest",
-    "deconv3_last_bilinear": "deconv k=3, last layer bilinear",
-    "transposed": "transposed k=4, s=2",
-    "linear": "linear resize-conv",
-}
-
-
-def _color(kind: str) -> str:
-    return FIX_COLORS.get(kind, COLORS["neutral"])
-
-
-def _label(kind: str) -> str:
-    return FIX_LABELS.get(kind, kind)
+#: The colour registry (:data:`nbhelpers.plots.style.KIND_COLORS`) under its old name.
+FIX_COLORS = KIND_COLORS
+#: The kinds' legend labels (:data:`nbhelpers.plots.style.KIND_LABELS`) under their old name.
+FIX_LABELS = KIND_LABELS
 
 
 def _stretch(image: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -77,24 +67,26 @@ def plot_generator_periods(
         ax.remove()
     bar_ax = fig.add_subplot(gs[:, 0])
     width = 0.8 / len(names)
-    palette = [COLORS["deconv"], COLORS["even"], COLORS["resize"], COLORS["neutral"]]
+    palette = ordered_colors(len(names))  # configurations are not kinds: an ordered palette
     for i, name in enumerate(names):
         values = to_numpy(indices[name])
         x = np.arange(len(periods)) + (i - (len(names) - 1) / 2) * width
-        bar_ax.bar(x, values.mean(axis=0), width=width * 0.9, color=palette[i % len(palette)], alpha=0.4,
-                   label=name)
+        bar_ax.bar(x, values.mean(axis=0), width=width * 0.9, color=palette[i], alpha=0.45,
+                   label=f"{name} (bar: mean)")
         for j in range(len(periods)):
-            bar_ax.plot(np.full(values.shape[0], x[j]), values[:, j], ".",
-                        color=palette[i % len(palette)], ms=4)
+            bar_ax.plot(np.full(values.shape[0], x[j]), values[:, j], ".", color=palette[i], ms=4)
     for j, floor in enumerate(floors):
-        bar_ax.hlines(floor, j - 0.45, j + 0.45, color="k", ls="--", lw=1,
+        bar_ax.hlines(floor, j - 0.45, j + 0.45, color=NEUTRALS["reference"], ls="--", lw=1,
                       label="white-noise floor" if j == 0 else None)
     bar_ax.set_yscale("log")
     bar_ax.set_xticks(range(len(periods)))
     bar_ax.set_xticklabels([str(p) for p in periods])
     bar_ax.set_xlabel("period (pixels)")
     bar_ax.set_ylabel("exact-period index (batch-averaged)")
-    bar_ax.legend(frameon=False, fontsize=9, loc="lower left")
+    handles, labels = bar_ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], ls="none", marker=".", ms=6, color=NEUTRALS["dark"]))
+    labels.append("one seed (in its configuration's colour)")
+    legend_below(fig, handles, labels, ncol=1 if n_samples else None)
     for row, name in enumerate(names):
         for j in range(n_samples):
             ax = axes[row, 1 + j]
@@ -125,16 +117,20 @@ def plot_zoomed_reconstructions(
     crop = (slice(None), slice(top, top + size), slice(left, left + size))
     errors = {k: to_numpy(outputs[k][crop] - target[crop]).mean(axis=0) for k in kinds}
     lim = max(float(np.abs(e).max()) for e in errors.values()) or 1.0
-    fig, axes = new_figure(2, len(kinds) + 1, 1.45 * (len(kinds) + 1), 3.2)
+    fig, axes = new_figure(2, len(kinds) + 1, 1.6 * (len(kinds) + 1) + 1.2, 3.6)
     axes[0, 0].imshow(to_rgb_image(target[crop]), interpolation="nearest")
     axes[0, 0].set_title("target", fontsize=9)
     axes[1, 0].axis("off")
+    image = None
     for j, kind in enumerate(kinds, start=1):
         axes[0, j].imshow(to_rgb_image(outputs[kind][crop]), interpolation="nearest")
-        axes[0, j].set_title(_label(kind), fontsize=9)
-        axes[1, j].imshow(errors[kind], cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
-    axes[1, 1].set_ylabel(f"error, ±{lim:.2f}", fontsize=9)
+        axes[0, j].set_title(wrap_label(kind_label(kind)), fontsize=9)
+        image = axes[1, j].imshow(errors[kind], cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim,
+                                  interpolation="nearest")
+    axes[1, 1].set_ylabel("output - target\n(mean of RGB)", fontsize=9)
     hide_ticks(axes.flat)
+    if image is not None:
+        fig.colorbar(image, ax=axes[1, 1:].tolist(), shrink=1.0, label=f"shared scale\n±{lim:.2f}")
     return fig
 
 
@@ -159,28 +155,27 @@ def plot_radial_spectra(
     ax = axes[0, 0]
     keep = f > 0
     if target_profile is not None:
-        ax.plot(f[keep], to_numpy(target_profile)[keep], color="k", lw=2, label="targets")
+        ax.plot(f[keep], to_numpy(target_profile)[keep], color=NEUTRALS["reference"], lw=2, label="targets")
     for kind, prof in profiles.items():
-        ax.plot(f[keep], to_numpy(prof)[keep], color=_color(kind), lw=1.2, label=_label(kind))
+        ax.plot(f[keep], to_numpy(prof)[keep], color=kind_color(kind), lw=1.2, label=kind_label(kind))
     ax.set_yscale("log")
     ax.set_xlabel("frequency (cycles/pixel)")
     ax.set_ylabel("mean power")
     for a in axes[0]:
         for x in (0.5, 0.5 * np.sqrt(2)):
-            a.axvline(x, color=COLORS["neutral"], ls=":", lw=1)
+            a.axvline(x, color=NEUTRALS["neutral"], ls=":", lw=1)
     if target_profile is not None:
         ratio_ax = axes[0, 1]
         tp = to_numpy(target_profile)
         for kind, prof in profiles.items():
             ratio = to_numpy(prof)[keep] / np.maximum(tp[keep], 1e-30)
-            ratio_ax.plot(f[keep], ratio, color=_color(kind), lw=1.2)
-        ratio_ax.axhline(1.0, color="k", lw=1)
+            ratio_ax.plot(f[keep], ratio, color=kind_color(kind), lw=1.2)
+        ratio_ax.axhline(1.0, color=NEUTRALS["reference"], lw=1)
         ratio_ax.set_yscale("log")
         ratio_ax.set_xlabel("frequency (cycles/pixel)")
         ratio_ax.set_ylabel("output power / target power")
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    axes[0, -1].legend(handles, labels, frameon=False, fontsize=9, loc="center left",
-                       bbox_to_anchor=(1.0, 0.5))
+    legend_outside(axes[0, -1], handles=handles, labels=labels, loc="center left", bbox_to_anchor=(1.0, 0.5))
     return fig
 
 
@@ -199,25 +194,28 @@ def plot_border_comparison(
         error_profiles: kind -> per-seed (R,) mean squared error at distance 0..R-1 from the edge.
     """
     names = list(flat_outputs)
-    fig, axes = new_figure(1, len(names) + 1, 2.4 * len(names) + 4.0, 2.9,
+    fig, axes = new_figure(1, len(names) + 1, 2.4 * len(names) + 5.0, 3.2,
                            gridspec_kw={"width_ratios": [1] * len(names) + [1.8]})
     values = [to_numpy(v) for v in flat_outputs.values()]
     centre = [v[v.shape[0] // 2, v.shape[1] // 2] for v in values]
     lim = max(float(np.abs(v - c).max()) for v, c in zip(values, centre)) or 1.0
+    image = None
     for ax, name, v, c in zip(axes[0], names, values, centre):
-        ax.imshow(v - c, cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
-        ax.set_title(f"{name}\n(deviation from centre, ±{lim:.2f})", fontsize=9)
+        image = ax.imshow(v - c, cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
+        ax.set_title(f"{name}\n(deviation from centre)", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
+    if image is not None:
+        fig.colorbar(image, ax=axes[0, :len(names)].tolist(), shrink=0.7, label=f"shared scale ±{lim:.2f}")
     ax = axes[0, -1]
     for kind, runs in error_profiles.items():
         for i, prof in enumerate(runs):
             p = to_numpy(prof)
-            ax.plot(np.arange(len(p)), p, "o-", color=_color(kind), ms=3, lw=1, alpha=0.8,
-                    label=_label(kind) if i == 0 else None)
+            ax.plot(np.arange(len(p)), p, "o-", color=kind_color(kind), ms=3, lw=1, alpha=0.8,
+                    label=kind_label(kind) if i == 0 else None)
     ax.set_xlabel("distance to the nearest edge (pixels)")
     ax.set_ylabel("held-out squared error")
-    ax.legend(frameon=False, fontsize=9)
+    legend_outside(ax, loc="lower left", bbox_to_anchor=(0.0, 1.02), ncol=1)
     return fig
 
 
@@ -237,12 +235,9 @@ def plot_cost(
     """
     fig, axes = new_figure(1, 2, 8.0, 0.35 * len(names) + 1.2)
     y = np.arange(len(names))[::-1]
-    palette = [COLORS["resize"], COLORS["deconv"], COLORS["even"], COLORS["neutral"]]
     keys = list(dict.fromkeys(groups)) if groups is not None else []
-    if groups is not None:
-        colors = [palette[keys.index(g) % len(palette)] for g in groups]
-    else:
-        colors = [palette[0]] * len(names)
+    palette = dict(zip(keys, ordered_colors(len(keys))))  # groups (e.g. scales) are not kinds
+    colors = [palette[g] for g in groups] if groups is not None else [NEUTRALS["dark"]] * len(names)
     for ax, values, label in ((axes[0, 0], np.asarray(flops, float) / 1e6, "MFLOPs per image"),
                               (axes[0, 1], np.asarray(seconds, float) * 1e3, "ms per forward + backward")):
         ax.barh(y, values, color=colors)
@@ -252,4 +247,7 @@ def plot_cost(
         ax.set_xlabel(label)
         ax.set_yticks(y)
         ax.set_yticklabels(names if ax is axes[0, 0] else [], fontsize=9)
+        ax.margins(x=0.15)  # room for the value written after each bar
+    if keys:
+        legend_below(fig, [Patch(color=palette[k]) for k in keys], keys)
     return fig

@@ -12,25 +12,28 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .style import COLORS, DIVERGING_CMAP, FIGURE_DPI, SEQUENTIAL_CMAP, new_figure, to_numpy
+from .style import (
+    DIVERGING_CMAP,
+    GRAY_REVERSED_CMAP,
+    KIND_COLORS,
+    KIND_LABELS,
+    NEUTRALS,
+    SEQUENTIAL_CMAP,
+    bare_figure,
+    kind_color,
+    kind_label,
+    legend_below,
+    legend_outside,
+    new_figure,
+    text_color_on,
+    to_numpy,
+)
 
-#: Colour per downsampling design: strided convolutions warm, pooling and BlurPool cool.
-DESIGN_COLORS = {
-    "stride2_k3": COLORS["deconv"],
-    "stride2_k4": COLORS["even"],
-    "stride2_k2": "#CC79A7",
-    "avgpool": COLORS["resize"],
-    "maxpool": "#000000",
-    "blurpool": "#009E73",
-}
-DESIGN_LABELS = {
-    "stride2_k3": "stride-2 conv k=3",
-    "stride2_k4": "stride-2 conv k=4",
-    "stride2_k2": "stride-2 conv k=2",
-    "avgpool": "conv + avg pool",
-    "maxpool": "conv + max pool",
-    "blurpool": "conv + BlurPool",
-}
+#: The downsampling designs' colours and labels, from the one registry (:mod:`.style`):
+#: strided convolutions warm, pooling blue, BlurPool green.
+DESIGNS = ("stride2_k3", "stride2_k4", "stride2_k2", "avgpool", "maxpool", "blurpool")
+DESIGN_COLORS = {d: KIND_COLORS[d] for d in DESIGNS}
+DESIGN_LABELS = {d: KIND_LABELS[d] for d in DESIGNS}
 
 
 def _no_ticks(ax) -> None:
@@ -57,15 +60,16 @@ def plot_backward_identity(autograd: object, transposed: object, title: str = ""
     """
     a, t = _as_2d(autograd, "autograd"), _as_2d(transposed, "transposed")
     diff = np.abs(a - t)
-    fig, axes = new_figure(1, 3, 8.4, 3.0)
+    fig, axes = new_figure(1, 3, 9.6, 3.2)
     lim = max(np.abs(a).max(), 1e-12)
     for ax, image, label in ((axes[0, 0], a, f"{title}autograd: dL/dx"),
                              (axes[0, 1], t, "conv_transpose2d(dL/dy, W)")):
-        ax.imshow(image, cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim)
+        shown = ax.imshow(image, cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim)
         ax.set_title(label, fontsize=9)
-    im = axes[0, 2].imshow(diff, cmap="gray_r", vmin=0, vmax=max(lim, 1e-12))
-    axes[0, 2].set_title(f"|difference| (max {diff.max():.1e})\non the same colour scale", fontsize=9)
-    fig.colorbar(im, ax=axes[0, 2], shrink=0.7)
+    fig.colorbar(shown, ax=axes[0, :2].tolist(), shrink=0.8, label=f"shared scale ±{lim:.2g}")
+    im = axes[0, 2].imshow(diff, cmap=GRAY_REVERSED_CMAP, vmin=0, vmax=max(lim, 1e-12))
+    axes[0, 2].set_title(f"|difference|, max {diff.max():.1e}", fontsize=9)
+    fig.colorbar(im, ax=axes[0, 2], shrink=0.8, label=f"the same scale: 0 to {lim:.2g}")
     for ax in axes.flat:
         _no_ticks(ax)
     return fig
@@ -80,16 +84,21 @@ def plot_readout_gradients(gradients: Mapping[str, object], annotate: bool = Tru
             of an all-ones kernel: the coverage map).
         annotate: write each pixel's value (for maps up to 16 x 16).
     """
-    fig, axes = new_figure(1, len(gradients), 3.0 * len(gradients), 3.2)
-    for ax, (label, grad) in zip(axes[0], gradients.items()):
-        g = _as_2d(grad, f"gradients[{label!r}]")
-        ax.imshow(g, cmap=SEQUENTIAL_CMAP, vmin=0, vmax=max(g.max(), 1e-12))
+    maps = {label: _as_2d(grad, f"gradients[{label!r}]") for label, grad in gradients.items()}
+    top = max(max(float(g.max()) for g in maps.values()), 1e-12)  # one scale: the panels are compared
+    fig, axes = new_figure(1, len(maps), 3.0 * len(maps) + 0.8, 3.4)
+    image = None
+    for ax, (label, g) in zip(axes[0], maps.items()):
+        image = ax.imshow(g, cmap=SEQUENTIAL_CMAP, vmin=0, vmax=top)
         if annotate and max(g.shape) <= 16:
             for (i, j), v in np.ndenumerate(g):
                 ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=9,
-                        color="white" if v < 0.6 * g.max() else "black")
+                        color=text_color_on(v, SEQUENTIAL_CMAP, 0, top))
         ax.set_title(label, fontsize=9)
         _no_ticks(ax)
+    if image is not None:
+        fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8,
+                     label=f"input gradient, shared scale 0 to {top:g}")
     return fig
 
 
@@ -122,7 +131,7 @@ def plot_gradient_magnitudes(
             ax = axes[row, col]
             im = ax.imshow(images[c, d], cmap=SEQUENTIAL_CMAP, vmin=0, vmax=high)
             if row == 0:
-                ax.set_title(DESIGN_LABELS.get(d, d), fontsize=9)
+                ax.set_title(kind_label(d), fontsize=9)
             if col == 0:
                 ax.set_ylabel(c, fontsize=9)
             _no_ticks(ax)
@@ -141,13 +150,25 @@ def _design_bars(ax: Axes, data: Mapping[str, Mapping[str, Sequence[float]]]) ->
         for di, d in enumerate(designs):
             values = np.asarray(list(data[c][d]), dtype=float)
             x = di + (ci - (len(conditions) - 1) / 2) * width
-            ax.bar(x, values.mean(), width=width * 0.9, color=DESIGN_COLORS.get(d, COLORS["neutral"]),
-                   alpha=0.4, hatch=hatches[ci % len(hatches)], edgecolor="black", lw=0.3,
-                   label=c if di == 0 else None)
-            ax.plot(np.full(len(values), x), values, "o", ms=3, color="black",
-                    label="one seed" if ci == di == 0 else None)
+            ax.bar(x, values.mean(), width=width * 0.9, color=kind_color(d), alpha=0.4,
+                   hatch=hatches[ci % len(hatches)], edgecolor=NEUTRALS["reference"], lw=0.3)
+            ax.plot(np.full(len(values), x), values, "o", ms=3, color=NEUTRALS["reference"])
     ax.set_xticks(range(len(designs)))
-    ax.set_xticklabels([DESIGN_LABELS.get(d, d) for d in designs], rotation=30, ha="right", fontsize=9)
+    ax.set_xticklabels([kind_label(d) for d in designs], rotation=30, ha="right", fontsize=9)
+
+
+def _design_legend(conditions: Sequence[str]) -> tuple[list[object], list[str]]:
+    """Legend entries of :func:`_design_bars`: the hatch of each condition, the seed dots, the bars."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    hatches = ("", "//", "..", "xx")
+    handles: list[object] = [Patch(facecolor=NEUTRALS["light"], edgecolor=NEUTRALS["reference"], lw=0.3,
+                                   hatch=hatches[i % len(hatches)]) for i in range(len(conditions))]
+    labels = [f"{c} (bar: mean)" for c in conditions]
+    handles.append(Line2D([], [], ls="none", marker="o", ms=3, color=NEUTRALS["reference"]))
+    labels.append("one seed")
+    return handles, labels
 
 
 def plot_gradient_index_by_design(
@@ -167,8 +188,8 @@ def plot_gradient_index_by_design(
     axes[0, 0].set_yscale("log")
     _design_bars(axes[0, 1], ratio)
     axes[0, 1].set_ylabel("strongest / weakest phase\nmean |gradient|", fontsize=9)
-    axes[0, 1].axhline(1.0, color=COLORS["neutral"], lw=1, ls="--")
-    axes[0, 0].legend(frameon=False, fontsize=9)
+    axes[0, 1].axhline(1.0, color=NEUTRALS["neutral"], lw=1, ls="--")
+    legend_below(fig, *_design_legend(list(index)))
     return fig
 
 
@@ -182,13 +203,17 @@ def plot_high_frequency_share(
         noise_share: the share of white noise (the dashed line).
         cutoff: the cut-off frequency, for the label.
     """
-    fig, axes = new_figure(1, 1, 6.4, 3.4)
+    fig, axes = new_figure(1, 1, 6.4, 3.8)
     ax = axes[0, 0]
     _design_bars(ax, share)
-    ax.axhline(noise_share, color=COLORS["neutral"], lw=1, ls="--", label=f"white noise ({noise_share:.2f})")
+    ax.axhline(noise_share, color=NEUTRALS["neutral"], lw=1, ls="--",
+               label=f"white noise ({noise_share:.2f})")
     ax.set_ylabel(f"share of gradient power\nabove {cutoff} cycles/pixel", fontsize=9)
     ax.set_ylim(0, 1)
-    ax.legend(frameon=False, fontsize=9, loc="upper right")
+    handles, labels = _design_legend(list(share))
+    noise_handle, noise_label = ax.get_legend_handles_labels()
+    ax.legend([*handles, *noise_handle], [*labels, *noise_label], frameon=False, fontsize=9, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
@@ -237,28 +262,26 @@ def plot_gan_index(
     and optionally a row of generated images per setting.
 
     Args:
-        runs: setting label (e.g. "stride-2 first layer") -> list of (steps, index) per seed.
+        runs: setting -> list of (steps, index) per seed; a setting is a GAN kind (``"stride2"``,
+            ``"stride1"``) or its label (``"stride-2 first layer"``), drawn in the registry's colour.
         reference: optional horizontal line (e.g. the index of real patches).
         examples: optional setting label -> (N, C, H, W) generated images; the first
             ``n_examples`` are shown.
     """
-    palette = (COLORS["deconv"], COLORS["resize"], COLORS["even"], COLORS["neutral"])
     n_rows = 1 + (len(examples) if examples else 0)
-    fig = Figure(figsize=(7.2, 2.8 + 1.5 * (n_rows - 1)), dpi=FIGURE_DPI, layout="constrained")
+    fig = bare_figure(7.2, 2.8 + 1.5 * (n_rows - 1))
     ratios = [2.2] + [1.0] * (n_rows - 1)
     grid = fig.add_gridspec(n_rows, n_examples, height_ratios=ratios)
     ax = fig.add_subplot(grid[0, :])
-    for i, (label, seeds) in enumerate(runs.items()):
+    for label, seeds in runs.items():
         for j, (steps, values) in enumerate(seeds):
-            ax.plot(list(steps), list(values), color=palette[i % len(palette)], lw=1.2, alpha=0.85,
+            ax.plot(list(steps), list(values), color=kind_color(label), lw=1.2, alpha=0.85,
                     label=label if j == 0 else None)
     if reference is not None:
-        ax.axhline(reference, color=COLORS["neutral"], ls="--", lw=1)
-        ax.text(ax.get_xlim()[1], reference, "real patches", ha="right", va="bottom", fontsize=9,
-                color=COLORS["neutral"])
+        ax.axhline(reference, color=NEUTRALS["reference"], ls="--", lw=1, label="real patches")
     ax.set_xlabel("training step")
     ax.set_ylabel("period-2 index of\ngenerated images")
-    ax.legend(frameon=False, fontsize=9)
+    legend_outside(ax)
     if examples:
         for row, (label, batch) in enumerate(examples.items(), start=1):
             imgs = to_numpy(batch)

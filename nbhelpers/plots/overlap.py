@@ -16,7 +16,18 @@ from matplotlib.path import Path
 from matplotlib.text import TextPath
 from matplotlib.transforms import Affine2D
 
-from .style import COLORS, SEQUENTIAL_CMAP, new_figure, to_numpy
+from .style import (
+    COLORS,
+    HEAT_CMAP,
+    NEUTRALS,
+    SEQUENTIAL_CMAP,
+    UNEVEN_COLOR,
+    legend_outside,
+    new_figure,
+    stride_color,
+    text_color_on,
+    to_numpy,
+)
 
 MAX_BARS = 64  # longer coverage maps are drawn as one filled step line
 
@@ -63,7 +74,7 @@ def draw_windows(ax: Axes, windows: Sequence[tuple[int, int]], length: int) -> N
 def _rectangle(x: float, y: float, width: float, height: float):
     from matplotlib.patches import Rectangle
 
-    return Rectangle((x, y), width, height, color="0.45", alpha=0.6, lw=0)
+    return Rectangle((x, y), width, height, color=NEUTRALS["neutral"], alpha=0.7, lw=0)
 
 
 def coverage_bar_colors(counts: np.ndarray, top: float) -> np.ndarray:
@@ -194,7 +205,8 @@ class CellCounts:
         groups = []
         for label, is_bright in sorted(set(zip(labels.ravel().tolist(), bright.ravel().tolist()))):
             rows, cols = np.nonzero((labels == label) & (bright == is_bright))
-            groups.append((str(label), "black" if is_bright else "white", rows, cols))
+            color = NEUTRALS["text_dark"] if is_bright else NEUTRALS["text_light"]
+            groups.append((str(label), color, rows, cols))
         return groups
 
 
@@ -246,7 +258,7 @@ def plot_coverage_grid(coverages: Mapping[tuple[int, int], object], n_show: int 
             counts = to_numpy(coverages[(k, s)])[:n_show]
             draw_coverage_bars(ax, counts, vmax=vmax)
             even = k >= s and k % s == 0
-            ax.set_title(f"k={k}, s={s}", fontsize=9, color="black" if even else COLORS["deconv"])
+            ax.set_title(f"k={k}, s={s}", fontsize=9, color=NEUTRALS["text_dark"] if even else UNEVEN_COLOR)
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_xlabel("")
@@ -265,7 +277,7 @@ def plot_coverage_2d(cov: object, title: str = "", annotate: bool = True) -> Fig
         top = counts.max()
         for (i, j), v in np.ndenumerate(counts):
             ax.text(j, i, f"{int(v)}", ha="center", va="center", fontsize=9,
-                    color="black" if v > 0.6 * top else "white")
+                    color=text_color_on(v, SEQUENTIAL_CMAP, 0, top))
     ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -279,27 +291,28 @@ def plot_unevenness_table(table: object, kernel_sizes: Sequence[int], strides: S
     shown = np.where(np.isinf(values), np.nan, values)
     fig, axes = new_figure(1, 1, width=3.8, height=4.0)
     ax = axes[0, 0]
-    im = ax.imshow(shown, cmap="Reds", vmin=1, vmax=np.nanmax(shown), aspect="auto")
+    top = np.nanmax(shown)
+    im = ax.imshow(shown, cmap=HEAT_CMAP, vmin=1, vmax=top, aspect="auto")
     for (i, j), v in np.ndenumerate(values):
         if math.isinf(v):
             ax.add_patch(_hatch(j, i))
             ax.text(j, i, "gaps", ha="center", va="center", fontsize=9)
         else:
             ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=9,
-                    color="white" if v > 1.6 else "black")
+                    color=text_color_on(v, HEAT_CMAP, 1, top))
     ax.set_xticks(range(len(strides)), [str(s) for s in strides])
     ax.set_yticks(range(len(kernel_sizes)), [str(k) for k in kernel_sizes])
     ax.set_xlabel("stride s")
     ax.set_ylabel("kernel size k")
     ax.set_title("unevenness = max / min coverage")
-    fig.colorbar(im, ax=ax, shrink=0.8)
+    fig.colorbar(im, ax=ax, shrink=0.8, label="max / min coverage")
     return fig
 
 
 def _hatch(x: int, y: int):
     from matplotlib.patches import Rectangle
 
-    return Rectangle((x - 0.5, y - 0.5), 1, 1, fill=False, hatch="///", edgecolor="0.6", lw=0)
+    return Rectangle((x - 0.5, y - 0.5), 1, 1, fill=False, hatch="///", edgecolor=NEUTRALS["neutral"], lw=0)
 
 
 def plot_index_vs_unevenness(
@@ -315,26 +328,26 @@ def plot_index_vs_unevenness(
         unevenness_values: (N,) unevenness of each configuration.
         indices: (N, n_seeds) measured index per configuration and seed.
         labels: (N,) text label per configuration, e.g. "k=3".
-        strides: (N,) stride of each configuration (one colour per stride).
+        strides: (N,) stride of each configuration (one colour per stride:
+            :data:`nbhelpers.plots.style.STRIDE_COLORS`).
     """
     values = to_numpy(indices)
     uneven = np.asarray(unevenness_values, dtype=float)
-    fig, axes = new_figure(1, 1, width=5.6, height=3.4)
+    fig, axes = new_figure(1, 1, width=6.4, height=3.4)
     ax = axes[0, 0]
-    palette = {2: "#0072B2", 3: "#009E73", 4: "#CC79A7"}
     jitter = {2: -0.02, 3: 0.0, 4: 0.02}
     for s in sorted(set(strides)):
         rows = [i for i, st in enumerate(strides) if st == s]
         xs = uneven[rows] + jitter.get(s, 0.0)
         ax.errorbar(xs, values[rows].mean(axis=1), yerr=values[rows].std(axis=1), fmt="o",
-                    color=palette.get(s, "0.3"), label=f"stride {s}", capsize=3)
+                    color=stride_color(s), label=f"stride {s}", capsize=3)
         for i, x in zip(rows, xs):
             if s != min(strides):
                 continue
             ax.annotate(labels[i], (x, values[i].mean()), textcoords="offset points",
-                        xytext=(5, -3), fontsize=9, color=palette.get(s, "0.3"))
+                        xytext=(5, -3), fontsize=9, color=stride_color(s))
     ax.set_xlabel("unevenness (max/min coverage)")
     ax.set_ylabel("checkerboard index at period s")
-    ax.set_title(title)
-    ax.legend(fontsize=9, loc="lower right")
+    ax.set_title(title, fontsize=10)
+    legend_outside(ax, title="mean ± sd of seeds", title_fontsize=9)
     return fig

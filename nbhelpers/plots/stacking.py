@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib as mpl
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -13,13 +12,25 @@ from matplotlib.patches import Rectangle
 
 from ..experiments.stacking import StackAnalysis
 from .overlap import draw_coverage_bars
-from .style import COLORS, DIVERGING_CMAP, SEQUENTIAL_CMAP, new_figure, to_numpy
+from .style import (
+    DIVERGING_CMAP,
+    HEAT_CMAP,
+    NEUTRALS,
+    PERIOD_COLORS,
+    SEQUENTIAL_CMAP,
+    legend_outside,
+    new_figure,
+    ordered_colors,
+    period_color,
+    phase_color,
+    text_color_on,
+    to_numpy,
+)
 
-PERIOD_COLORS = ["#D55E00", "#CC79A7", "#009E73", "#0072B2", "#E69F00", "#56B4E9", "#000000"]
-
-
-def _period_color(i: int) -> str:
-    return PERIOD_COLORS[i % len(PERIOD_COLORS)]
+__all__ = ["PERIOD_COLORS", "PeriodIndexBars", "SpectrumStems", "draw_period_indices", "draw_spectrum_stems",
+           "plot_box_filter_response", "plot_dampening", "plot_layer_matrices", "plot_stack_overview",
+           "plot_stride1_gallery"]
+_period_color = period_color  # the explorers' old name
 
 
 def _spectrum_heights(power: object, log: bool, reference: float | None) -> np.ndarray:
@@ -53,8 +64,8 @@ def draw_spectrum_stems(
     """
     f = to_numpy(freqs)
     shown = _spectrum_heights(power, log, reference)
-    ax.vlines(f, -6 if log else 0, shown, color=COLORS["neutral"], lw=1.5)
-    ax.plot(f, shown, "o", ms=2.5, color=COLORS["neutral"])
+    ax.vlines(f, -6 if log else 0, shown, color=NEUTRALS["neutral"], lw=1.5)
+    ax.plot(f, shown, "o", ms=2.5, color=NEUTRALS["neutral"])
     for i, p in enumerate(periods):
         ax.axvline(1 / p, color=_period_color(i), ls="--", lw=1, label=f"1/{p}")
     _spectrum_axes(ax, log, reference)
@@ -71,8 +82,8 @@ class SpectrumStems:
 
     def __init__(self, ax: Axes, log: bool = False, max_periods: int = 6):
         self.ax, self.log = ax, log
-        self.stems = ax.vlines([], [], [], color=COLORS["neutral"], lw=1.5)
-        (self.dots,) = ax.plot([], [], "o", ms=2.5, color=COLORS["neutral"])
+        self.stems = ax.vlines([], [], [], color=NEUTRALS["neutral"], lw=1.5)
+        (self.dots,) = ax.plot([], [], "o", ms=2.5, color=NEUTRALS["neutral"])
         self.marks = [ax.axvline(0.5, color=_period_color(i), ls="--", lw=1, visible=False)
                       for i in range(max_periods)]
         _spectrum_axes(ax, log, None)
@@ -93,6 +104,13 @@ class SpectrumStems:
             if i < len(periods):
                 mark.set_xdata([1 / periods[i], 1 / periods[i]])
             mark.set_visible(i < len(periods))
+
+
+def _label_marks(ax: Axes, periods: Sequence[int]) -> None:
+    """Write "1/p" above the axes at each period's mark, in its colour (a legend would cover stems)."""
+    for i, p in enumerate(periods):
+        ax.text(1 / p, 1.0, f"1/{p}", transform=ax.get_xaxis_transform(), ha="center", va="bottom",
+                fontsize=9, color=period_color(i))
 
 
 def _index_top(values: np.ndarray) -> float:
@@ -183,9 +201,8 @@ def plot_stack_overview(analyses: Sequence[StackAnalysis], image_size: int = 32)
         draw_coverage_bars(ax[0], a.coverage)
         ax[0].set_title(f"{a.label}: coverage (period {a.period})", fontsize=9)
         draw_spectrum_stems(ax[1], a.freqs, a.power, a.periods, log=True)
-        ax[1].set_title("1D power spectrum of the interior", fontsize=9)
-        if a.periods:
-            ax[1].legend(fontsize=9, loc="upper left")
+        ax[1].set_title("1D power spectrum of the interior", fontsize=9, pad=14)
+        _label_marks(ax[1], a.periods)
         draw_period_indices(ax[2], a.periods, a.indices, "exact-period index")
         ax[2].set_title("index per period", fontsize=9)
         _image(ax[3], to_numpy(a.image), "2D coverage (interior)", image_size)
@@ -210,11 +227,10 @@ def plot_box_filter_response(
         periods: artifact periods p whose fundamental 1/p is marked.
     """
     f = to_numpy(freqs)
-    fig, axes = new_figure(1, 1, width=6.4, height=3.0)
+    fig, axes = new_figure(1, 1, width=7.2, height=3.2)
     ax = axes[0, 0]
-    cmap = mpl.colormaps["viridis"]
-    for i, (m, response) in enumerate(responses.items()):
-        ax.plot(f, to_numpy(response), color=cmap(i / max(1, len(responses) - 1)), label=f"m={m}")
+    for color, (m, response) in zip(ordered_colors(len(responses)), responses.items()):
+        ax.plot(f, to_numpy(response), color=color, label=f"m={m}")
     for i, p in enumerate(periods):
         ax.axvline(1 / p, color=_period_color(i), ls="--", lw=1)
         ax.text(1 / p, 1.03, f"period {p}", color=_period_color(i), ha="center", fontsize=9)
@@ -224,7 +240,7 @@ def plot_box_filter_response(
     ax.set_ylabel("|H(f)| / m  (gain rel. to the mean)")
     ax.set_title("a size-m box filter is zero at f = j/m: it removes period p exactly when p divides m",
                  fontsize=9)
-    ax.legend(fontsize=9, ncol=2, loc="upper right")
+    legend_outside(ax, title="stride-1 size", title_fontsize=9)
     return fig
 
 
@@ -245,7 +261,7 @@ def plot_stride1_gallery(
     for col, a in enumerate(analyses):
         line = to_numpy(a.interior)[: n_periods * a.period]
         ax = axes[0, col]
-        ax.bar(np.arange(len(line)), line, width=0.9, color=COLORS["deconv"])
+        ax.bar(np.arange(len(line)), line, width=0.9, color=NEUTRALS["dark"])
         low, high = float(line.min()), float(line.max())
         ax.set_ylim(0, high * 1.1 if high > 0 else 1)
         ax.set_title(f"m={a.final_size}: max/min {high / low:.2f}" if low > 0 else f"m={a.final_size}",
@@ -280,12 +296,13 @@ def plot_dampening(
     fig, axes = new_figure(1, len(tables), width=3.2 * len(tables) + 0.6, height=3.4)
     for ax, (title, table) in zip(axes[0], tables.items()):
         values = to_numpy(table).astype(float)
-        im = ax.imshow(values, cmap="Reds", vmin=0, vmax=1, aspect="auto")
+        im = ax.imshow(values, cmap=HEAT_CMAP, vmin=0, vmax=1, aspect="auto")
         for (i, j), v in np.ndenumerate(values):
             ax.text(j, i, "-" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=9,
-                    color="white" if v > 0.6 else "black")
+                    color=text_color_on(0 if np.isnan(v) else v, HEAT_CMAP, 0, 1))
             if sizes[i] % periods[j] == 0:
-                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#0072B2", lw=2))
+                ax.add_patch(Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False,
+                                       edgecolor=NEUTRALS["reference"], lw=2))
         ax.set_xticks(range(len(periods)), [str(p) for p in periods])
         ax.set_yticks(range(len(sizes)), [str(m) for m in sizes])
         ax.set_xlabel("artifact period p")
@@ -303,26 +320,29 @@ def plot_layer_matrices(matrices: Mapping[str, object], row_sums: Mapping[str, o
         row_sums: {name: (n_out,) row sums}: the output for a constant input of 1.
     """
     n = len(matrices)
-    fig, axes = new_figure(2, n, width=3.3 * n, height=6.2, height_ratios=[3, 1])
+    fig, axes = new_figure(2, n, width=4.0 * n, height=7.2, height_ratios=[3, 1])
     for col, (name, matrix) in enumerate(matrices.items()):
         m = to_numpy(matrix).astype(float)
         lim = max(float(np.abs(m).max()), 1e-12)
         ax = axes[0, col]
         if m.min() >= 0:  # non-negative entries: a sequential map reads better
-            ax.imshow(m, cmap="Reds", vmin=0, vmax=lim * 1.25, interpolation="nearest")
+            cmap, low, high = HEAT_CMAP, 0.0, lim * 1.25
         else:
-            ax.imshow(m, cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
+            cmap, low, high = DIVERGING_CMAP, -lim, lim
+        # aspect "auto": cells wide enough for their numbers
+        shown = ax.imshow(m, cmap=cmap, vmin=low, vmax=high, interpolation="nearest", aspect="auto")
+        fig.colorbar(shown, ax=ax, location="bottom", shrink=0.8, label="matrix entry")
         if m.size <= 400:
             for (i, j), v in np.ndenumerate(m):
                 if abs(v) > 1e-9:
                     ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=9,
-                            color="white" if abs(v) > 0.6 * lim else "black")
+                            color=text_color_on(v, cmap, low, high))
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("input position")
         ax.set_ylabel("output position" if col == 0 else "")
         sums = to_numpy(row_sums[name]).astype(float)
         bx = axes[1, col]
-        colors = [COLORS["deconv"] if i % 2 else COLORS["resize"] for i in range(len(sums))]
+        colors = [phase_color(i % 2) for i in range(len(sums))]  # 1-D phase of a stride-2 layer
         bx.bar(np.arange(len(sums)), sums, color=colors, width=0.85)
         bx.set_xlim(-0.5, len(sums) - 0.5)
         bx.set_ylim(0, max(float(sums.max()), 1e-12) * 1.15)

@@ -22,6 +22,7 @@ import base64
 import io
 import struct
 import time
+import warnings
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -36,6 +37,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from .frames import EXPLORER_MIME
 from .textcache import cached_text
 
 PNG_LEVEL = 3  # zlib level: 1-3 cost the same here and 3 is ~7% smaller; 6 (the default) is 2x slower
@@ -231,19 +233,36 @@ class FigureView:
         self.last_ms = float("nan")
         self.layers: LayeredCanvas | None = None
 
+    def _layered(self, result: Frame) -> LayeredCanvas:
+        if self.layers is None or self.layers.figure is not result.figure:
+            self.layers = LayeredCanvas(result.figure)
+        return self.layers
+
     def show(self, **kwargs: object) -> float:
         """Draw with ``kwargs`` and put the picture in the widget; returns milliseconds taken."""
         start = time.perf_counter()
         result = self.draw(**kwargs)
         if isinstance(result, Frame):
-            if self.layers is None or self.layers.figure is not result.figure:
-                self.layers = LayeredCanvas(result.figure)
-            png = self.layers.png(result.moving, result.still_key)
+            png = self._layered(result).png(result.moving, result.still_key)
         else:
             png = figure_png(result)
         self.image.value = png
         self.last_ms = 1000 * (time.perf_counter() - start)
         return self.last_ms
+
+    def pixels(self, **kwargs: object) -> np.ndarray:
+        """Draw with ``kwargs`` and return the picture as (H, W, 4) uint8 RGBA, leaving the widget alone.
+
+        The same pixels :meth:`show` would encode (what static pages embed, see
+        :mod:`nbhelpers.widgets.frames`); a copy, so later draws do not change it.
+        """
+        result = self.draw(**kwargs)
+        if isinstance(result, Frame):
+            return self._layered(result).rgba(result.moving, result.still_key).copy()
+        canvas = _agg_canvas(result) or FigureCanvasAgg(result)
+        with cached_text(canvas.get_renderer()):
+            canvas.draw()
+        return np.asarray(canvas.buffer_rgba()).copy()
 
 
 class ExplorerBox(widgets.VBox):
@@ -255,14 +274,25 @@ class ExplorerBox(widgets.VBox):
     Args:
         children: the explorer's controls, text and picture.
         view: the :class:`FigureView` whose latest picture is the still.
+        static: called when the output is saved; returns what a static page needs to rebuild the
+            explorer: ``{"explorer": name, "settings": {...}}``, plus ``"frames"`` (a frame set,
+            :mod:`.frames`) when the page cannot render them itself. Saved under
+            :data:`.frames.EXPLORER_MIME`, a mimetype JupyterLab ignores.
     """
 
-    def __init__(self, children: list[widgets.Widget], view: FigureView) -> None:
+    def __init__(self, children: list[widgets.Widget], view: FigureView,
+                 static: Callable[[], dict] | None = None) -> None:
         super().__init__(children)
         self._view = view
+        self._static = static
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict:
         data = super()._repr_mimebundle_(**kwargs)
         if self._view.image.value:
             data["image/png"] = base64.b64encode(self._view.image.value).decode("ascii")
+            if self._static is not None:
+                try:
+                    data[EXPLORER_MIME] = self._static()
+                except Exception as exc:  # the live widget must show even if the static extra fails
+                    warnings.warn(f"the explorer's output carries no static-page data: {exc!r}", stacklevel=2)
         return data

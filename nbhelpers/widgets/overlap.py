@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib import rc_context
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 from ..measures.overlap import coverage, effective_kernel_size, overlap_period, unevenness, window_starts
 from ..measures.periodic import checkerboard_index
 from ..plots.overlap import CellCounts, CoverageBars, window_boxes
-from ..plots.style import COLORS, FIGURE_DPI, SEQUENTIAL_CMAP, to_numpy
+from ..plots.style import COLORS, FIGURE_DPI, SEQUENTIAL_CMAP, to_numpy, use_house_style
 from .base import ExplorerBox, FigureView, Frame, pin_xlabels
+from .frames import compact_png, control, frame_set
 
 
 def describe_overlap(kernel_size: int, stride: int, layers: int, ndim: int) -> str:
@@ -47,6 +50,11 @@ def describe_overlap(kernel_size: int, stride: int, layers: int, ndim: int) -> s
 MARGINS = {"left": 0.1, "right": 0.97, "bottom": 0.15, "top": 0.9}
 
 
+KERNEL_RANGE = (1, 8)
+STRIDE_RANGE = (1, 4)
+LAYER_RANGE = (1, 3)
+
+
 class OverlapExplorer:
     """Sliders for kernel size (1-8), stride (1-4), layers (1-3) and 1D/2D, redrawn in place.
 
@@ -64,17 +72,28 @@ class OverlapExplorer:
         self._build_panels()
         self.view = FigureView(self._draw)
         style = {"description_width": "80px"}
-        self.kernel = widgets.IntSlider(kernel_size, 1, 8, description="kernel size", style=style)
-        self.stride = widgets.IntSlider(stride, 1, 4, description="stride", style=style)
-        self.layers = widgets.IntSlider(layers, 1, 3, description="layers", style=style)
+        self.kernel = widgets.IntSlider(kernel_size, *KERNEL_RANGE, description="kernel size", style=style)
+        self.stride = widgets.IntSlider(stride, *STRIDE_RANGE, description="stride", style=style)
+        self.layers = widgets.IntSlider(layers, *LAYER_RANGE, description="layers", style=style)
         self.ndim = widgets.ToggleButtons(options=[("1D", 1), ("2D", 2)], value=ndim,
                                           description="view", style=style)
         self.text = widgets.HTML()
-        for control in (self.kernel, self.stride, self.layers, self.ndim):
-            control.observe(self._on_change, names="value")
+        for slider in (self.kernel, self.stride, self.layers, self.ndim):
+            slider.observe(self._on_change, names="value")
         controls = widgets.HBox([widgets.VBox([self.kernel, self.stride, self.layers]), self.ndim])
-        self.widget = ExplorerBox([controls, self.text, self.view.image], self.view)
+        self.widget = ExplorerBox([controls, self.text, self.view.image], self.view, static=self.settings)
         self._on_change()
+
+    def settings(self) -> dict:
+        """What a static page needs to rebuild this explorer: its name and current settings."""
+        return {"explorer": "overlap", "settings": {
+            "kernel_size": self.kernel.value, "stride": self.stride.value,
+            "layers": self.layers.value, "ndim": self.ndim.value}}
+
+    def frame(self, kernel_size: int, stride: int, layers: int, ndim: int) -> tuple[bytes, str]:
+        """(small PNG, HTML text) of one setting, as :meth:`update` shows it; the widget is left alone."""
+        rgba = self.view.pixels(kernel_size=kernel_size, stride=stride, layers=layers, ndim=ndim)
+        return compact_png(rgba), describe_overlap(kernel_size, stride, layers, ndim)
 
     def _build_panels(self) -> None:
         """Create the axes and artists of the three views once (titles at a fixed height)."""
@@ -147,6 +166,46 @@ class OverlapExplorer:
         self.ax_map.set_ylim(height - 0.5, -0.5)
         self.counts.update(cov if height <= 14 else None)
         return [self.heatmap, *self.counts.artists, self.colorbar.ax]
+
+
+def overlap_frames(kernel_size: int = 3, stride: int = 2, layers: int = 1, ndim: int = 1) -> dict:
+    """Every setting of the explorer's sliders, rendered: the frame set of a static page.
+
+    Args:
+        kernel_size, stride, layers, ndim: where the page's controls start (as the notebook's
+            call: kernel size 1-8, stride 1-4, 1-3 layers, 1 or 2 dimensions).
+
+    Returns:
+        A frame set (:mod:`.frames`) of all 8 x 4 x 3 x 2 = 192 settings: 64-colour PNGs of
+        640 x 300 pixels (about 5 KB each) and the explorer's text; about 8 s on one core. The
+        result is cached: do not modify it.
+    """
+    limits = (("kernel_size", kernel_size, KERNEL_RANGE), ("stride", stride, STRIDE_RANGE),
+              ("layers", layers, LAYER_RANGE), ("ndim", ndim, (1, 2)))
+    for name, value, (low, high) in limits:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"{name} must be a whole number in {low}..{high}, got {value!r}")
+    return _overlap_frames(kernel_size, stride, layers, ndim)
+
+
+@functools.lru_cache(maxsize=4)
+def _overlap_frames(kernel_size: int, stride: int, layers: int, ndim: int) -> dict:
+    with rc_context():  # the notebooks' look (they call use_house_style first)
+        use_house_style()
+        return _render_frames(kernel_size, stride, layers, ndim)
+
+
+def _render_frames(kernel_size: int, stride: int, layers: int, ndim: int) -> dict:
+    explorer = OverlapExplorer(kernel_size, stride, layers, ndim)
+    controls = [
+        control("kernel_size", "kernel size", range(KERNEL_RANGE[0], KERNEL_RANGE[1] + 1), kernel_size),
+        control("stride", "stride", range(STRIDE_RANGE[0], STRIDE_RANGE[1] + 1), stride),
+        control("layers", "layers", range(LAYER_RANGE[0], LAYER_RANGE[1] + 1), layers),
+        control("ndim", "view", [1, 2], ndim, kind="toggle", labels=["1D", "2D"]),
+    ]
+    note = ("Every setting of the notebook's explorer (kernel size 1-8, stride 1-4, 1-3 layers, "
+            "1D or 2D) is precomputed here; run the notebook for the live explorer.")
+    return frame_set("overlap", controls, explorer.frame, note)
 
 
 def overlap_explorer(kernel_size: int = 3, stride: int = 2, layers: int = 1, ndim: int = 1) -> widgets.Widget:

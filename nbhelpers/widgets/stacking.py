@@ -7,6 +7,7 @@ exact-period index at every period the stack can produce, redrawn in place.
 
 from __future__ import annotations
 
+import functools
 import html
 import numbers
 from collections.abc import Sequence
@@ -14,12 +15,14 @@ from collections.abc import Sequence
 import ipywidgets as widgets
 import numpy as np
 import torch
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from ..experiments.stacking import StackAnalysis, analyze_stack
 from ..plots.stacking import PeriodIndexBars, SpectrumStems
-from ..plots.style import COLORS, FIGURE_DPI
+from ..plots.style import COLORS, FIGURE_DPI, use_house_style
 from .base import ExplorerBox, FigureView, Frame, pin_xlabels
+from .frames import compact_png, control, frame_set
 
 KERNEL_RANGE = (1, 8)
 STRIDE_RANGE = (1, 4)
@@ -127,15 +130,23 @@ class StackExplorer:
         self.text = widgets.HTML()
         self.last_ms = float("nan")
         controls = [self.layers, *self.kernels, *self.strides, self.use_final, self.final]
-        for control in controls:
-            control.observe(self._on_change, names="value")
+        for widget in controls:
+            widget.observe(self._on_change, names="value")
         columns = widgets.HBox([
             widgets.VBox([self.layers, self.use_final, self.final]),
             widgets.VBox(self.kernels),
             widgets.VBox(self.strides),
         ])
-        self.widget = ExplorerBox([columns, self.text, self.view.image], self.view)
+        self.widget = ExplorerBox([columns, self.text, self.view.image], self.view, static=self.settings)
         self._on_change()
+
+    def settings(self) -> dict:
+        """What a static page needs to rebuild this explorer: its name and current settings."""
+        n = self.layers.value
+        return {"explorer": "stack", "settings": {
+            "kernel_sizes": [k.value for k in self.kernels[:n]],
+            "strides": [s.value for s in self.strides[:n]],
+            "final_size": self.final.value if self.use_final.value else None}}
 
     def _on_change(self, _change: object = None) -> None:
         n = self.layers.value
@@ -145,27 +156,39 @@ class StackExplorer:
         self.update([k.value for k in self.kernels[:n]], [s.value for s in self.strides[:n]],
                     self.final.value if self.use_final.value else None)
 
+    def _prepare(
+        self, kernel_sizes: Sequence[object], strides: Sequence[object], final_size: object | None
+    ) -> tuple[str, dict]:
+        """(HTML text, arguments of ``_draw``) for these settings."""
+        problems = check_stack_settings(list(kernel_sizes), list(strides), final_size)
+        if problems:
+            text = ("<span style='color:#b00'><b>Cannot draw this stack:</b> "
+                    + " ".join(html.escape(p) for p in problems) + "</span>")
+            return text, {"analysis": None, "message": "\n".join(problems)}
+        analysis = analyze_stack([int(k) for k in kernel_sizes], [int(s) for s in strides],
+                                 None if final_size is None else int(final_size), n_in=self.n_in)
+        return describe_stack(analysis), {"analysis": analysis, "message": ""}
+
     def update(
         self, kernel_sizes: Sequence[object], strides: Sequence[object], final_size: object | None = None
     ) -> float:
         """Redraw for these settings; returns compute + draw time in milliseconds."""
-        problems = check_stack_settings(list(kernel_sizes), list(strides), final_size)
-        if problems:
-            self.text.value = ("<span style='color:#b00'><b>Cannot draw this stack:</b> "
-                               + " ".join(html.escape(p) for p in problems) + "</span>")
-            self.last_ms = self.view.show(analysis=None, message="\n".join(problems))
-            return self.last_ms
-        analysis = analyze_stack([int(k) for k in kernel_sizes], [int(s) for s in strides],
-                                 None if final_size is None else int(final_size), n_in=self.n_in)
-        self.text.value = describe_stack(analysis)
-        self.last_ms = self.view.show(analysis=analysis, message="")
+        self.text.value, drawing = self._prepare(kernel_sizes, strides, final_size)
+        self.last_ms = self.view.show(**drawing)
         return self.last_ms
+
+    def frame(
+        self, kernel_sizes: Sequence[object], strides: Sequence[object], final_size: object | None = None
+    ) -> tuple[bytes, str]:
+        """(small PNG, HTML text) of one setting, as :meth:`update` shows it; the widget is left alone."""
+        text, drawing = self._prepare(kernel_sizes, strides, final_size)
+        return compact_png(self.view.pixels(**drawing), colors=16), text  # no colour maps: 16 suffice
 
     def _build_axes(self) -> None:
         """Create the three panels and their artists once; updates change them in place."""
         fig = self.figure
         grid = fig.add_gridspec(2, 3, left=0.08, right=0.98, bottom=0.12, top=0.93, hspace=0.55,
-                                wspace=0.3)
+                                wspace=0.45)
         self.ax_coverage = fig.add_subplot(grid[0, :])
         self.ax_spectrum = fig.add_subplot(grid[1, :2])
         self.ax_indices = fig.add_subplot(grid[1, 2])
@@ -221,3 +244,91 @@ class StackExplorer:
             if bars.get_ylim()[1] != 1.0:  # the usual 0-1 scale stays in the still layer
                 moving.append(bars.yaxis)
         return Frame(fig, moving, ("stack", peaks, has_periods))
+
+
+# The static page's grid: the live explorer's 1-3 layers x (8 kernel sizes x 4 strides) per layer x
+# 9 final layers is ~300,000 settings; the page gives every layer the same kernel size and stride
+# and keeps the values that show each effect (even and uneven kernels, gaps at k < s, periods
+# 2, 4, 8 and 3, 9, and a final layer that removes periods dividing m).
+STATIC_KERNELS = (2, 3, 4, 5, 6)
+STATIC_STRIDES = (1, 2, 3)
+STATIC_FINALS = ("off", 2, 3, 4, 8)
+
+
+def _listed(values: Sequence[object]) -> str:
+    return ", ".join(map(str, values))
+
+
+def stack_controls(kernel_sizes: Sequence[int] = (3, 3), strides: Sequence[int] = (2, 2),
+                   final_size: int | None = None) -> tuple[list[dict], str]:
+    """The static page's controls over uniform stacks, starting from the notebook's stack, and its note.
+
+    Args:
+        kernel_sizes, strides, final_size: the notebook's starting stack (as :class:`StackExplorer`);
+            the page starts from ``len(kernel_sizes)`` layers of the first layer's kernel size and
+            stride, and its final layer (``None``: off).
+
+    Returns:
+        (controls, note): sliders for the layers (1-3), the kernel size k and the stride s of every
+        layer (:data:`STATIC_KERNELS`, :data:`STATIC_STRIDES`) and the final layer
+        (:data:`STATIC_FINALS`), each with the starting value added when outside; the note says
+        what the page covers. Raises ValueError for settings the explorer cannot draw.
+    """
+    problems = check_stack_settings(list(kernel_sizes), list(strides), final_size)
+    if problems:
+        raise ValueError("stack settings: " + " ".join(problems))
+    ks, ss = [int(k) for k in kernel_sizes], [int(s) for s in strides]
+    final = "off" if final_size is None else int(final_size)
+    kernels = sorted({*STATIC_KERNELS, ks[0]})
+    stride_values = sorted({*STATIC_STRIDES, ss[0]})
+    finals = ["off", *sorted({f for f in STATIC_FINALS if f != "off"} | ({final} - {"off"}))]
+    controls = [
+        control("layers", "layers", range(LAYER_RANGE[0], LAYER_RANGE[1] + 1), len(ks)),
+        control("kernel_size", "kernel size k (every layer)", kernels, ks[0]),
+        control("stride", "stride s (every layer)", stride_values, ss[0]),
+        control("final", "final stride-1 layer m", finals, final),
+    ]
+    note = (f"On this page every layer has the same kernel size k = {_listed(kernels)} and stride "
+            f"s = {_listed(stride_values)}, and the final stride-1 layer is off or "
+            f"m = {_listed(finals[1:])}: {3 * len(kernels) * len(stride_values) * len(finals)} "
+            "precomputed settings. The notebook's live explorer sets each layer on its own "
+            "(k 1-8, s 1-4, m 1-8).")
+    if len(set(ks)) > 1 or len(set(ss)) > 1:
+        note += (" (The notebook's explorer starts from a stack with different layers; this page starts "
+                 "from its first layer.)")
+    return controls, note
+
+
+@functools.lru_cache(maxsize=4)
+def _stack_frames(kernel_sizes: tuple, strides: tuple, final_size: int | None) -> dict:
+    with rc_context():  # the notebooks' look (they call use_house_style first)
+        use_house_style()
+        return _render_frames(kernel_sizes, strides, final_size)
+
+
+def _render_frames(kernel_sizes: tuple, strides: tuple, final_size: int | None) -> dict:
+    controls, note = stack_controls(kernel_sizes, strides, final_size)
+    explorer = StackExplorer(kernel_sizes, strides, final_size)
+
+    def render(layers: int, kernel_size: int, stride: int, final: object) -> tuple[bytes, str]:
+        return explorer.frame([kernel_size] * layers, [stride] * layers, None if final == "off" else final)
+
+    return frame_set("stack", controls, render, note)
+
+
+def stack_frames(kernel_sizes: Sequence[int] = (3, 3), strides: Sequence[int] = (2, 2),
+                 final_size: int | None = None) -> dict:
+    """The static page's version of the explorer: a frame set over a grid of uniform stacks.
+
+    Args:
+        kernel_sizes, strides, final_size: the notebook's starting stack (see :func:`stack_controls`).
+
+    Returns:
+        A frame set (:mod:`.frames`) over :func:`stack_controls`: 1-3 layers x kernel sizes 2-6 x
+        strides 1-3 x final layer off, 2, 3, 4 or 8 = 225 settings for a start inside that grid,
+        16-colour PNGs of 800 x 420 pixels (about 9 KB each) with the explorer's text; about 13 s
+        on one core. The result is cached: do not modify it.
+    """
+    stack_controls(kernel_sizes, strides, final_size)  # a clear error before any drawing
+    return _stack_frames(tuple(int(k) for k in kernel_sizes), tuple(int(s) for s in strides),
+                         None if final_size is None else int(final_size))
