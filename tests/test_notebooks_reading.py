@@ -179,3 +179,19 @@ def test_measured_numbers_in_the_prose_are_shown_in_the_notebook(path):
                 if not _matches(stated, local):
                     unshown.append(f"cell {i}: {stated}")
     assert not unshown, f"{path.name}: prose states numbers its section does not show: {unshown}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_saved_figure_is_at_most_1400_px_wide(path):
+    """At 100 dpi a figure wider than 1,400 px shrinks its text below readable on a laptop."""
+    import base64
+    import struct
+
+    widths = []
+    for cell in _cells(path):
+        for out in cell.get("outputs", []):
+            png = out.get("data", {}).get("image/png")
+            if png:
+                header = base64.b64decode("".join(png) if isinstance(png, list) else png)[:24]
+                widths.append(struct.unpack(">I", header[16:20])[0])
+    assert all(w <= 1400 for w in widths), f"{path.name}: figures {sorted(widths)[-3:]} px wide"

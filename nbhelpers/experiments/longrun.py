@@ -275,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--all-seeds", action="store_true", help="check: replay every seed, not only seed 0")
     parser.add_argument("--device", default="cpu", help="check: where to replay (default cpu)")
+    parser.add_argument("--one-per-task", action="store_true",
+                        help="check: replay seed 0 of one kind per task only (every file is still checked)")
     args = parser.parse_args(argv)
     if args.command == "list":
         for config in declared_runs():
@@ -291,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     report: list[str] = []
     replayed = declared_runs() if args.all_seeds else check_runs()
+    if args.one_per_task:
+        replayed = list({c.task: c for c in reversed(replayed)}.values())
     problems = check(declared_runs(), args.dir, replayed, args.device, report)
     for problem in problems:
         print(f"MISMATCH {problem}", file=sys.stderr)
