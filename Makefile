@@ -58,9 +58,14 @@ lint: install
 unit: install
 	$(BIN)/python -m pytest tests -q
 
+# The unit tests in two pytest workers (pytest-xdist), one torch thread each; every test that starts
+# a kernel or a server runs in one of them, one at a time (conftest.py). TEST_JOBS=0: one process.
+# Then the notebooks under nbval, in one process (a notebook's cells share one kernel, in order).
+TEST_JOBS ?= 2
 test: install lint results-check
-	$(BIN)/python -m pytest tests notebooks -q --ignore=tests/ui \
-	    --nbval-lax --nbval-current-env --nbval-cell-timeout=120
+	NBHELPERS_THREADS=$${NBHELPERS_THREADS:-1} $(BIN)/python -m pytest tests -q --ignore=tests/ui \
+	    -n $(TEST_JOBS) --dist loadgroup
+	$(BIN)/python -m pytest notebooks -q --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 
 install-ui: install
 	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[ui]"

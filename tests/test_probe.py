@@ -1,6 +1,5 @@
 import json
 import math
-import time
 import warnings
 from collections import OrderedDict
 
@@ -105,9 +104,7 @@ def test_zoo_dcgan_is_flagged_where_a_layer_predicts_it():
     entry = ZOO["dcgan"]
     torch.manual_seed(0)
     model = entry.factory()
-    start = time.perf_counter()
     report = probe(model, entry.input_shape)
-    assert time.perf_counter() - start < 2.0
     assert [r.period for r in report.rows] == [2, 4, 8]
     assert any(r.flagged and r.predicted_by for r in report.rows)
     # its ReLUs rectify the small perturbations: the response keeps the pattern
