@@ -7,8 +7,8 @@ through a ``.pth`` path line, copying nothing. A path line does not run the ``.p
 folder it adds, so this environment's editable ``nbhelpers`` stays invisible there: the test checks
 that ``import nbhelpers`` fails before the install and resolves into the new site-packages after.
 From a temporary folder outside the checkout, ``load_results()`` must then find every stored result,
-and notebooks 03 and 07, copied there, must run up to and past their first read of the stored
-results under a kernel started from that environment (not whole: see that test's docstring).
+and notebooks 03 and 07, copied there, must run whole under a kernel started from that
+environment.
 """
 
 from __future__ import annotations
@@ -116,8 +116,8 @@ def test_the_installed_wheel_finds_every_stored_result_outside_the_checkout(buil
     assert found["n"] == len(list((built["src"] / "data" / "results").glob("*.json")))
 
 
-# Run inside the fresh environment: each notebook's cells up to and including the first that reads
-# the stored results, then one cell that loads every stored result and prints where from.
+# Run inside the fresh environment: each notebook whole, then one cell that loads every stored
+# result and prints where from.
 NOTEBOOK_SCRIPT = """
 import os, sys, nbformat
 from nbclient import NotebookClient
@@ -129,9 +129,7 @@ CHECK = ("import sys, nbhelpers\\nfrom nbhelpers.experiments.longrun import RESU
          "      json.loads(get_connection_info())['transport'])")
 for name in sys.argv[1:]:
     nb = nbformat.read(name, as_version=4)
-    first = next(i for i, c in enumerate(nb.cells)
-                 if c.cell_type == "code" and "load_results(" in c.source)
-    nb.cells = nb.cells[:first + 1] + [nbformat.v4.new_code_cell(CHECK)]
+    nb.cells = nb.cells + [nbformat.v4.new_code_cell(CHECK)]
     # Two kernels start side by side: over TCP each client picks free ports before its kernel binds
     # them, and the two can pick the same one ("Address already in use", then no reply in 60 s; seen
     # in CI). Unix sockets under a path named after the notebook cannot collide.
@@ -145,11 +143,9 @@ for name in sys.argv[1:]:
 
 
 def test_the_installed_wheel_runs_notebooks_03_and_07_from_another_folder(built):
-    """Only up to the stored results, the two notebooks side by side: run whole, one after the other,
-    they took over 55 s here (2 cores, with two trainings running beside), and ``make test`` runs them
-    whole under nbval anyway; what only this test sees is the installed wheel reading its stored
-    results (where a bare KeyError stopped them). The cells up to there train a few models live,
-    so this part still takes the most of this file's time."""
+    """Both notebooks whole, side by side (one kernel each, one thread), then one cell that loads
+    every stored result and says where from: the installed wheel's stored results, where a bare
+    KeyError once stopped them."""
     for name in NOTEBOOKS:
         shutil.copy(ROOT / "notebooks" / name, built["reader"] / name)
     jupyter = built["reader"] / "jupyter"  # no kernelspec but the environment's own python3
