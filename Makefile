@@ -61,8 +61,9 @@ unit: install
 # The unit tests in two pytest workers (pytest-xdist), one torch thread each; every test that starts
 # a kernel or a server runs in one of them, one at a time (conftest.py). TEST_JOBS=0: one process.
 # Then the notebooks under nbval, in one process (a notebook's cells share one kernel, in order).
+# `make results-check` runs as one of the unit tests (tests/test_resultcheck.py), beside the others.
 TEST_JOBS ?= 2
-test: install lint results-check
+test: install lint
 	NBHELPERS_THREADS=$${NBHELPERS_THREADS:-1} $(BIN)/python -m pytest tests -q --ignore=tests/ui \
 	    -n $(TEST_JOBS) --dist loadgroup
 	$(BIN)/python -m pytest notebooks -q --nbval-lax --nbval-current-env --nbval-cell-timeout=120

@@ -3,9 +3,9 @@
 The stored results in data/results carry a replay (the run's first 20 steps, measured) and a seal.
 Each tamper test copies the stored files it needs to a temporary folder, changes one thing (a
 stored number, the code's learning rate, a loss, a measure) and asserts that the check fails and
-names the run. The last test runs the whole check in fresh processes under other vector kernels
-(ATEN_CPU_CAPABILITY) and thread counts than `make results-check` (which `make test` runs first)
-uses: it must pass under each.
+names the run. One test runs `make results-check` itself (in `make test` it runs in a pytest worker
+beside the other tests); another runs the check in fresh processes under other vector kernels
+(ATEN_CPU_CAPABILITY) and thread counts: it must pass under each.
 """
 
 import json
@@ -146,11 +146,23 @@ def _capabilities() -> list[tuple[str, str]]:
     return pairs + ([(native, "2")] if thread_policy().threads < 2 else [])
 
 
+def test_make_results_check_passes_here():
+    """The README's command: every stored file sealed and declared, seed 0 of every configuration
+    replayed on this machine's own kernels and thread policy."""
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(["make", "-s", "results-check"], cwd=root, capture_output=True, text=True,
+                         timeout=900, check=False)
+    assert out.returncode == 0, out.stderr[-3000:] + out.stdout[-2000:]
+    stored = len(list(longrun.RESULTS_DIR.glob("*.json")))
+    assert f"{stored} stored runs checked" in out.stdout and "all agree" in out.stdout
+    assert f"{len(longrun.check_runs())} replayed" in out.stdout
+
+
 @pytest.mark.parametrize("capability, threads", _capabilities())
 def test_the_whole_check_passes_under_other_kernels_and_threads(capability, threads):
     env = dict(os.environ, ATEN_CPU_CAPABILITY=capability, NBHELPERS_THREADS=threads)
     # every stored file is checked for its seal and declaration; one kind per task is replayed (the
-    # full replay runs natively in `make test`'s own `make results-check`; this is about rounding)
+    # full replay runs natively in the test above; this one is about rounding)
     command = [sys.executable, "-m", "nbhelpers.experiments.longrun", "check", "--one-per-task"]
     out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=False)
     assert out.returncode == 0, out.stderr[-3000:] + out.stdout[-2000:]
