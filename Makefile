@@ -60,13 +60,15 @@ unit: install
 
 # The unit tests in two pytest workers (pytest-xdist), one torch thread each; every test that starts
 # a kernel or a server runs in one of them, one at a time (conftest.py). TEST_JOBS=0: one process.
-# Then the notebooks under nbval, in one process (a notebook's cells share one kernel, in order).
+# Then the notebooks under nbval, in the same workers, a whole notebook to one worker (--dist
+# loadfile: its cells share one kernel, in order), one torch thread each.
 # `make results-check` runs as one of the unit tests (tests/test_resultcheck.py), beside the others.
 TEST_JOBS ?= 2
 test: install lint
 	NBHELPERS_THREADS=$${NBHELPERS_THREADS:-1} $(BIN)/python -m pytest tests -q --ignore=tests/ui \
 	    -n $(TEST_JOBS) --dist loadgroup
-	$(BIN)/python -m pytest notebooks -q --nbval-lax --nbval-current-env --nbval-cell-timeout=120
+	NBHELPERS_THREADS=$${NBHELPERS_THREADS:-1} $(BIN)/python -m pytest notebooks -q --nbval-lax \
+	    --nbval-current-env --nbval-cell-timeout=120 -n $(TEST_JOBS) --dist loadfile
 
 install-ui: install
 	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[ui]"
@@ -97,14 +99,17 @@ install-hub: install-grading
 	@test -x $(HUB_NODE)/node_modules/.bin/configurable-http-proxy || { \
 	    command -v npm >/dev/null || { echo "warning: no npm (Node.js 18 or newer) to install configurable-http-proxy:" \
 	        "make hub cannot start, make test-hub skips the hub tests"; exit 0; }; \
-	    npm install --silent --no-audit --no-fund --prefix $(HUB_NODE) configurable-http-proxy@$(CHP_VERSION); }
+	    npm install --silent --no-audit --no-fund --prefix $(HUB_NODE) configurable-http-proxy@$(CHP_VERSION) \
+	        || echo "warning: npm could not install configurable-http-proxy (no registry?):" \
+	            "make hub cannot start, make test-hub skips the hub tests"; }
 
 # Settings (HUB_PORT, HUB_IP, NBGRADER_EXCHANGE, HUB_AUTHENTICATOR, ...) are read from the
 # environment by deploy/jupyterhub_config.py: make hub HUB_PORT=9000. Run as root to serve other users.
 hub: install-hub
 	$(BIN)/jupyterhub -f deploy/jupyterhub_config.py $(HUB_ARGS)
 
-# As root (creates and removes system users); skips itself otherwise. Not in CI (about 2 minutes).
+# As root (creates and removes system users); skips itself otherwise. CI runs it after test-grading
+# (about 2 minutes).
 test-hub: install-hub
 	HUB_CLASS_TEST=1 NBHELPERS_THREADS=1 $(BIN)/python -m pytest tests/test_hub.py -q -rs -s
 

@@ -113,6 +113,18 @@ def test_three_students_get_full_zero_and_all_but_one_exercise(tmp_path):
     assert error_names(graded["one_wrong"], all_checks - set(wrong.checks)) == set()
 
 
+def test_rebuilding_leaves_an_instructors_own_assignment_alone(tmp_path):
+    """build_course regenerates only its notebooks' assignments when source/ holds others too."""
+    pytest.importorskip("nbgrader", reason=NO_NBGRADER)
+    course = tmp_path / "course"
+    own = course / "source" / "homework9" / "homework9.ipynb"
+    own.parent.mkdir(parents=True)
+    own.write_text(NOTEBOOK.read_text())
+    released = build_course([NOTEBOOK], course)
+    assert released[ASSIGNMENT].exists() and "### BEGIN SOLUTION" not in released[ASSIGNMENT].read_text()
+    assert not (course / "release" / "homework9").exists(), "the instructor's assignment was not released"
+
+
 def test_make_grading_builds_every_graded_notebook():
     """The README's `make grading`: one released student version per notebook with graded cells."""
     import subprocess

@@ -152,7 +152,9 @@ def build_course(notebooks: list[Path], course: Path = DEFAULT_COURSE,
 
     Copies each notebook with autograded cells to ``source/<assignment>/``, writes
     ``nbgrader_config.py`` (:func:`course_config` with ``exchange``) and runs
-    ``nbgrader generate_assignment --force`` for each assignment. Returns
+    ``nbgrader generate_assignment --force``: once for all of them (``"*"``, about 4 s instead of
+    4 s each) when ``source/`` holds only these assignments, else once per assignment, so that an
+    instructor's other assignments are left as they are. Returns
     ``{assignment: release/<assignment>/<notebook>}``. Raises GradingError when no notebook has
     graded cells or nbgrader fails.
     """
@@ -169,8 +171,10 @@ def build_course(notebooks: list[Path], course: Path = DEFAULT_COURSE,
         source = course / "source" / name
         source.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, source / path.name)
-        run_nbgrader(course, "generate_assignment", name, "--force")
         released[name] = course / "release" / name / path.name
+    present = {p.name for p in (course / "source").iterdir() if p.is_dir()}
+    for name in ["*"] if present == set(released) else released:
+        run_nbgrader(course, "generate_assignment", name, "--force")
     return released
 
 
