@@ -71,6 +71,10 @@ def _hub_installed() -> str | None:
         classhub.configurable_http_proxy(NODE_DIR)
     except classhub.HubError as exc:
         return str(exc)
+    try:
+        _free_port()
+    except OSError as exc:
+        return f"no port on 127.0.0.1 for the hub, its API and its proxy ({exc})"
     return None
 
 
