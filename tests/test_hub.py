@@ -3,13 +3,11 @@
 - Unit tests of :mod:`nbhelpers.course.hub` and of the course's exchange setting: always.
 - deploy/Dockerfile: what it copies exists, what it installs matches pyproject.toml and the
   Makefile (it cannot be built here: no container engine).
-- deploy/z2jh-config.yaml against the Zero to JupyterHub chart's values schema. The official
-  schema (jupyterhub/values.schema.yaml of jupyterhub/zero-to-jupyterhub-k8s) is not on PyPI and
-  is not vendored: the test reads ``tests/data/z2jh-values-subset.schema.json``, a minimal subset
-  written by hand from it (every key the chart accepts at the levels this config uses, the types
-  of the keys it sets). With ``Z2JH_CHART=/path/to/chart`` (a folder holding the chart's
-  values.yaml and values.schema.yaml) it also validates the config merged into the chart's defaults
-  against the official schema, as ``helm`` does.
+- deploy/z2jh-config.yaml against the Zero to JupyterHub chart's values schema: merged into the
+  chart's defaults, as ``helm`` does, and validated against the schema the chart ships
+  (deploy/z2jh-chart/, vendored from jupyterhub/zero-to-jupyterhub-k8s under its BSD licence; its
+  README names the commit). ``Z2JH_CHART=/path/to/chart`` (a folder with values.yaml and
+  values.schema.json or .yaml) checks against another version of the chart.
 - `make hub` starts and answers on /hub/api: when JupyterHub and configurable-http-proxy are
   installed (`make install-hub`).
 - The class: only with ``HUB_CLASS_TEST=1`` (`make test-hub`), as root. One instructor and three
@@ -244,13 +242,27 @@ def _merge(defaults: dict, values: dict) -> dict:
 
 
 def test_z2jh_config_matches_the_chart_schema_and_the_hub_settings():
+    """deploy/z2jh-config.yaml merged into the chart's defaults validates against its values schema,
+    as ``helm install`` does; the vendored chart files unless ``Z2JH_CHART`` names another copy."""
     import jsonschema
 
+    chart = Path(os.environ.get("Z2JH_CHART") or DEPLOY / "z2jh-chart")
+    schema_file = next(p for p in (chart / "values.schema.json", chart / "values.schema.yaml") if p.exists())
+    schema = yaml.safe_load(schema_file.read_text())  # JSON is YAML
+    defaults = yaml.safe_load((chart / "values.yaml").read_text())
     config = yaml.safe_load((DEPLOY / "z2jh-config.yaml").read_text())
-    schema = json.loads((ROOT / "tests" / "data" / "z2jh-values-subset.schema.json").read_text())
-    jsonschema.validate(config, schema)
-    with pytest.raises(jsonschema.ValidationError):  # the subset rejects what the chart rejects
-        jsonschema.validate({**config, "singleuser": {**config["singleuser"], "memoryLimit": "1G"}}, schema)
+    jsonschema.validate(defaults, schema)
+    jsonschema.validate(_merge(defaults, config), schema)
+    # the schema rejects what the chart rejects: an unknown key, a CPU limit that is not a number
+    for path, value in ((("singleuser", "memoryLimit"), "1G"), (("singleuser", "cpu", "limit"), "one"),
+                        (("cull", "timeout"), "1h")):
+        wrong = json.loads(json.dumps(config))
+        parent = wrong
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = value
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(_merge(defaults, wrong), schema)
     single = config["singleuser"]
     assert single["extraEnv"]["NBHELPERS_THREADS"] == str(classhub.STUDENT_THREADS)
     assert single["cpu"] == {"guarantee": classhub.CPU_GUARANTEE, "limit": classhub.CPU_LIMIT}
@@ -258,11 +270,13 @@ def test_z2jh_config_matches_the_chart_schema_and_the_hub_settings():
     assert "gitpuller" in " ".join(single["lifecycleHooks"]["postStart"]["exec"]["command"])
     mounts = {m["mountPath"] for m in single["storage"]["extraVolumeMounts"]}
     assert str(classhub.DEFAULT_EXCHANGE) in mounts
-    chart = os.environ.get("Z2JH_CHART")
-    if chart:  # the official schema, when a copy of the chart is at hand
-        official = yaml.safe_load((Path(chart) / "values.schema.yaml").read_text())
-        defaults = yaml.safe_load((Path(chart) / "values.yaml").read_text())
-        jsonschema.validate(_merge(defaults, config), official)
+
+
+def test_the_vendored_chart_files_say_where_they_come_from():
+    chart = DEPLOY / "z2jh-chart"
+    assert "BSD 3-Clause License" in (chart / "LICENSE").read_text()
+    readme = (chart / "README.md").read_text()
+    assert "jupyterhub/zero-to-jupyterhub-k8s" in readme and re.search(r"\b[0-9a-f]{40}\b", readme)
 
 
 # --- make hub -----------------------------------------------------------------------------------
