@@ -58,17 +58,16 @@ lint: install
 unit: install
 	$(BIN)/python -m pytest tests -q
 
-# The unit tests in two pytest workers (pytest-xdist), one torch thread each; every test that starts
-# a kernel or a server runs in one of them, one at a time (conftest.py). TEST_JOBS=0: one process.
-# Then the notebooks under nbval, in the same workers, a whole notebook to one worker (--dist
-# loadfile: its cells share one kernel, in order), one torch thread each.
+# The notebooks (nbval) and the unit tests in two pytest workers (pytest-xdist), one torch thread
+# each: each notebook's cells go to one worker together, in order, and every test that starts a
+# kernel or a server runs in one worker, one at a time (conftest.py). The notebooks come first:
+# the long units start early and the short tests fill in at the end. TEST_JOBS=0: one process.
 # `make results-check` runs as one of the unit tests (tests/test_resultcheck.py), beside the others.
 TEST_JOBS ?= 2
 test: install lint
-	NBHELPERS_THREADS=$${NBHELPERS_THREADS:-1} $(BIN)/python -m pytest tests -q --ignore=tests/ui \
+	NBHELPERS_THREADS=$${NBHELPERS_THREADS:-1} $(BIN)/python -m pytest notebooks tests -q \
+	    --ignore=tests/ui --nbval-lax --nbval-current-env --nbval-cell-timeout=120 \
 	    -n $(TEST_JOBS) --dist loadgroup
-	NBHELPERS_THREADS=$${NBHELPERS_THREADS:-1} $(BIN)/python -m pytest notebooks -q --nbval-lax \
-	    --nbval-current-env --nbval-cell-timeout=120 -n $(TEST_JOBS) --dist loadfile
 
 install-ui: install
 	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[ui]"
