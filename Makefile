@@ -108,7 +108,7 @@ hub: install-hub
 	$(BIN)/jupyterhub -f deploy/jupyterhub_config.py $(HUB_ARGS)
 
 # As root (creates and removes system users); skips itself otherwise. CI runs it after test-grading
-# (about 2 minutes).
+# when it can still finish within 12 minutes (.ci/run; about 2 minutes).
 test-hub: install-hub
 	HUB_CLASS_TEST=1 NBHELPERS_THREADS=1 $(BIN)/python -m pytest tests/test_hub.py -q -rs -s
 
